@@ -1,0 +1,60 @@
+"""The ``tokentrail`` command line: a thin layer over the library, with errors as one line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from tokentrail import __version__
+from tokentrail.analyses.cost import ReportError
+from tokentrail.analyses.timeframe import WindowError
+from tokentrail.pricing import OverrideError
+from tokentrail.sources import SourceError
+from tokentrail.store import StoreError
+
+# Exit codes: 0 done; 1 an unexpected internal error; 2 bad input or usage (message says what to do).
+USER_ERRORS = (SourceError, StoreError, ReportError, WindowError, OverrideError)
+
+
+class Group(click.Group):
+    """Turns known errors into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted: batches already committed are kept; the rest was not written", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("TOKENTRAIL_DEBUG"):
+                raise
+            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
+                       "(set TOKENTRAIL_DEBUG=1 for details, and please report it)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tokentrail")
+def main() -> None:
+    """tokentrail: where the LLM money goes, from the logs you already have."""
+
+
+def _register() -> None:
+    from tokentrail.cli import admin, demo, ingest, report
+
+    main.add_command(ingest.ingest_cmd)
+    main.add_command(report.report)
+    main.add_command(demo.demo)
+    main.add_command(admin.reprice)
+    main.add_command(admin.sources)
+
+
+_register()
