@@ -12,14 +12,14 @@ from tokentrail.cli.options import db_option, prices_option
 from tokentrail.outputs.render import to_json
 from tokentrail.pipeline import default_paths, ingest
 from tokentrail.pricing import pricer_from
-from tokentrail.sources import SourceError, all_sources, iter_files
+from tokentrail.sources import SOURCE_NAMES, SourceError, iter_files
 from tokentrail.sources.base import ParseContext
 from tokentrail.store import Store
 
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--source", "source_name", type=click.Choice([s.name for s in all_sources()]), default=None,
+@click.option("--source", "source_name", type=click.Choice(SOURCE_NAMES), default=None,
               help="Read every file with this source instead of detecting it from the content.")
 @db_option
 @prices_option

@@ -10,9 +10,10 @@ from tokentrail.sources.base import ParseContext, Source, SourceError, read_head
 
 # Most specific first: the generic JSON source accepts almost anything, so it is tried last.
 _MODULES = ("claude_code", "langfuse", "otel", "generic")
+SOURCE_NAMES = _MODULES  # each module's SOURCE is named like the module
 INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
-__all__ = ["INPUT_SUFFIXES", "ParseContext", "Source", "SourceError", "all_sources", "detect", "get", "iter_files"]
+__all__ = ["INPUT_SUFFIXES", "SOURCE_NAMES", "ParseContext", "Source", "SourceError", "all_sources", "detect", "get", "iter_files"]
 
 
 def all_sources() -> list[Source]:

@@ -13,6 +13,7 @@ priced. The project is the ``cwd`` on each line, not the lossy folder name.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,11 @@ class ClaudeCodeSource:
         ) or (b'"sessionId"' in head and b'"parentUuid"' in head and b'"isSidechain"' in head)
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[dict[str, Any] | Quarantined | Skipped]:
-        responses: dict[str, _Response] = {}
-        tools: dict[str, dict[str, Any]] = {}
+        # The lines of one response are written next to each other, so only the last few responses
+        # and pending tool calls are held; a late straggler is emitted again and the store keeps
+        # the copy with more tokens. Memory stays bounded however long the file is.
+        responses: OrderedDict[str, _Response] = OrderedDict()
+        tools: OrderedDict[str, dict[str, Any]] = OrderedDict()
         for item in iter_json_records(path):
             if isinstance(item, Quarantined):
                 yield item
@@ -81,6 +85,10 @@ class ClaudeCodeSource:
             rtype = rec.get("type")
             if rtype == "assistant" and isinstance(rec.get("message"), dict):
                 yield from self._assistant(rec, flags, ref, ctx, responses, tools)
+                while len(responses) > _OPEN_RESPONSES:
+                    yield _finish(responses.popitem(last=False)[1], ctx)
+                while len(tools) > _OPEN_TOOLS:
+                    yield tools.popitem(last=False)[1]
             elif rtype == "user" and isinstance(rec.get("message"), dict):
                 yield from self._user(rec, flags, ref, ctx, tools)
             elif rtype == "system" and rec.get("timestamp"):
@@ -88,13 +96,7 @@ class ClaudeCodeSource:
             else:
                 yield Skipped(f"claude_code:{rtype}")
         for resp in responses.values():
-            assert resp.best is not None
-            row = resp.best
-            if resp.texts and ctx.keep_content:
-                row["output_text"] = "\n".join(resp.texts)
-            if resp.lines > 1:
-                row["attributes"] = {**(row["attributes"] or {}), "streamed_lines": str(resp.lines)}
-            yield row
+            yield _finish(resp, ctx)
         yield from tools.values()
 
     def _base(self, rec: dict[str, Any], ref: str, ctx: ParseContext, flags: list[str]) -> dict[str, Any]:
@@ -197,6 +199,7 @@ class ClaudeCodeSource:
             **tokens,
         )
         resp = responses.setdefault(key, _Response())
+        responses.move_to_end(key)
         resp.lines += 1
         resp.texts.extend(t for t in texts if t not in resp.texts)
         total = sum(tokens[k] for k in _BILLED)
@@ -255,6 +258,20 @@ class ClaudeCodeSource:
             status="error" if is_error else "ok",
             error_type=_compact(rec.get("error"))[:200] if is_error and rec.get("error") else None,
         )
+
+
+_OPEN_RESPONSES = 64
+_OPEN_TOOLS = 4096
+
+
+def _finish(resp: _Response, ctx: ParseContext) -> dict[str, Any]:
+    row = resp.best
+    assert row is not None
+    if resp.texts and ctx.keep_content:
+        row["output_text"] = "\n".join(resp.texts)
+    if resp.lines > 1:
+        row["attributes"] = {**(row["attributes"] or {}), "streamed_lines": str(resp.lines)}
+    return row
 
 
 _BILLED = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens")
