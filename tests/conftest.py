@@ -36,15 +36,35 @@ def store(tmp_path: Path):
         yield s
 
 
-def assistant(msg_id: str, *, req: str | None = "req", ts: str = "2025-06-02T10:00:00.000Z", session: str = "s1",
-              uuid: str | None = None, model: str = "claude-sonnet-4-5-20250929", stop: str | None = "end_turn",
-              usage: object = ..., content: list | None = None, **extra) -> dict:
+def assistant(
+    msg_id: str,
+    *,
+    req: str | None = "req",
+    ts: str = "2025-06-02T10:00:00.000Z",
+    session: str = "s1",
+    uuid: str | None = None,
+    model: str = "claude-sonnet-4-5-20250929",
+    stop: str | None = "end_turn",
+    usage: object = ...,
+    content: list | None = None,
+    **extra,
+) -> dict:
     """A Claude Code assistant line (abridged to the fields tokentrail reads)."""
     rec = {
-        "type": "assistant", "sessionId": session, "uuid": uuid or f"u-{msg_id}-{stop}", "timestamp": ts,
-        "cwd": "/home/dev/proj", "parentUuid": None, "isSidechain": False,
-        "message": {"id": msg_id, "model": model, "stop_reason": stop, "content": content or [],
-                    "usage": {"input_tokens": 10, "output_tokens": 5} if usage is ... else usage},
+        "type": "assistant",
+        "sessionId": session,
+        "uuid": uuid or f"u-{msg_id}-{stop}",
+        "timestamp": ts,
+        "cwd": "/home/dev/proj",
+        "parentUuid": None,
+        "isSidechain": False,
+        "message": {
+            "id": msg_id,
+            "model": model,
+            "stop_reason": stop,
+            "content": content or [],
+            "usage": {"input_tokens": 10, "output_tokens": 5} if usage is ... else usage,
+        },
     }
     if req is not None:
         rec["requestId"] = req

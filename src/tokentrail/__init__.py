@@ -8,18 +8,12 @@ The Python API does what the command line does::
         report = cost_report(store.events(), by=["day"], tz="UTC")
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tokentrail")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
-from tokentrail.analyses.cost import CostReport, cost_report  # noqa: E402
-from tokentrail.events import EVENT_SCHEMA, SCHEMA_VERSION  # noqa: E402
-from tokentrail.pipeline import IngestSummary, ingest, reprice  # noqa: E402
-from tokentrail.pricing import Pricer, load_overrides  # noqa: E402
-from tokentrail.store import Store  # noqa: E402
+from tokentrail.analyses.cost import CostReport, cost_report
+from tokentrail.events import EVENT_SCHEMA, SCHEMA_VERSION
+from tokentrail.pipeline import IngestSummary, ingest, reprice
+from tokentrail.pricing import Pricer, load_overrides
+from tokentrail.store import Store
+from tokentrail.version import __version__
 
 __all__ = [
     "EVENT_SCHEMA",

@@ -56,7 +56,9 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
             _f("session_id", pa.string(), "Conversation or session the event belongs to."),
             _f("trace_id", pa.string(), "Trace id (hex for OpenTelemetry sources)."),
             _f("span_id", pa.string(), "Span / observation / record id within the trace."),
-            _f("parent_span_id", pa.string(), "Parent span; tool calls point at the LLM call that made them."),
+            _f(
+                "parent_span_id", pa.string(), "Parent span; tool calls point at the LLM call that made them."
+            ),
             _f("kind", pa.string(), "One of " + ", ".join(f"`{k}`" for k in KINDS) + ".", nullable=False),
             _f("name", pa.string(), "Span or step name as logged."),
         ],
@@ -79,7 +81,11 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
     (
         "model",
         [
-            _f("provider", pa.string(), "Provider as logged or inferred (anthropic, openai, aws, google, ...)."),
+            _f(
+                "provider",
+                pa.string(),
+                "Provider as logged or inferred (anthropic, openai, aws, google, ...).",
+            ),
             _f("model", pa.string(), "Model name exactly as logged."),
             _f(
                 "model_id",
@@ -138,7 +144,11 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
                 pa.float64(),
                 "Cost computed from the price table; null when the model could not be priced.",
             ),
-            _f("cost_reported_usd", pa.float64(), "Cost the source itself recorded, if any (never trusted blindly)."),
+            _f(
+                "cost_reported_usd",
+                pa.float64(),
+                "Cost the source itself recorded, if any (never trusted blindly).",
+            ),
             _f(
                 "priced",
                 pa.bool_(),
@@ -156,10 +166,22 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
     (
         "content facts",
         [
-            _f("system_prompt_tokens", pa.int64(), "Size of the system prompt in tokens, where known or estimated."),
-            _f("system_prompt_hash", pa.string(), "Hash of the system prompt text, to group prompt templates."),
+            _f(
+                "system_prompt_tokens",
+                pa.int64(),
+                "Size of the system prompt in tokens, where known or estimated.",
+            ),
+            _f(
+                "system_prompt_hash",
+                pa.string(),
+                "Hash of the system prompt text, to group prompt templates.",
+            ),
             _f("prompt_hash", pa.string(), "Hash of the prompt (input) text, to find repeated calls."),
-            _f("retrieved_context_tokens", pa.int64(), "Tokens of retrieved context (RAG) sent with the call."),
+            _f(
+                "retrieved_context_tokens",
+                pa.int64(),
+                "Tokens of retrieved context (RAG) sent with the call.",
+            ),
             _f("tool_name", pa.string(), "Tool called, for `tool` events."),
             _f("status", pa.string(), "`ok` or `error`."),
             _f("error_type", pa.string(), "Error class or message kind when `status` is `error`."),
@@ -169,7 +191,11 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
     (
         "content",
         [
-            _f("input_text", pa.string(), "Prompt text (optional; redacted at ingest; droppable by retention)."),
+            _f(
+                "input_text",
+                pa.string(),
+                "Prompt text (optional; redacted at ingest; droppable by retention).",
+            ),
             _f("output_text", pa.string(), "Response text (optional; same rules as `input_text`)."),
         ],
     ),
@@ -197,14 +223,13 @@ FIELD_NAMES: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
 _DEFAULTS: dict[str, Any] = {name: None for name in FIELD_NAMES}
 _DEFAULTS.update({t: 0 for t in TOKEN_FIELDS})
 _DEFAULTS.update({"priced": False, "flags": None, "attributes": None})
+_N_FIELDS = len(_DEFAULTS)
 
 
 def stable_id(*parts: object) -> str:
     """A short, stable hex id from the parts that identify a record in its source."""
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(b"\x1f" + str(p).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    joined = "\x1f".join(p if isinstance(p, str) else str(p) for p in parts)
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def text_hash(text: str | None) -> str | None:
@@ -216,11 +241,10 @@ def text_hash(text: str | None) -> str | None:
 
 def new_event(**fields: Any) -> dict[str, Any]:
     """A complete event row with defaults for everything not given; unknown names are an error."""
-    unknown = fields.keys() - _DEFAULTS.keys()
-    if unknown:
-        raise KeyError(f"not event fields: {sorted(unknown)}")
-    row = dict(_DEFAULTS)
+    row = _DEFAULTS.copy()
     row.update(fields)
+    if len(row) != _N_FIELDS:
+        raise KeyError(f"not event fields: {sorted(row.keys() - set(FIELD_NAMES))}")
     return row
 
 

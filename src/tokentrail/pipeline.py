@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tokentrail import __version__
 from tokentrail.events import Quarantined
 from tokentrail.pricing import PRICE_DATA, Pricer
 from tokentrail.sources import SourceError, detect, get, iter_files
 from tokentrail.sources.base import HEAD_BYTES, ParseContext, Skipped, Source
 from tokentrail.store import Store, WriteCounts
+from tokentrail.version import __version__
 
 BATCH_ROWS = 20_000
 CLAUDE_ROOTS = (Path.home() / ".claude" / "projects", Path.home() / ".config" / "claude" / "projects")
@@ -116,20 +116,22 @@ def ingest(
         if on_file:
             on_file(file, file.stat().st_size)
     flush()
-    store.record_run({
-        "run_id": uuid.uuid4().hex,
-        "started_at": started,
-        "finished_at": datetime.now(UTC),
-        "paths": ";".join(str(p) for p in paths),
-        "files": summary.files,
-        "records": summary.records,
-        "events_new": summary.written.new,
-        "events_updated": summary.written.updated,
-        "duplicates": summary.duplicates,
-        "quarantined": summary.quarantined,
-        "tokentrail_version": __version__,
-        "price_data": PRICE_DATA,
-    })
+    store.record_run(
+        {
+            "run_id": uuid.uuid4().hex,
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+            "paths": ";".join(str(p) for p in paths),
+            "files": summary.files,
+            "records": summary.records,
+            "events_new": summary.written.new,
+            "events_updated": summary.written.updated,
+            "duplicates": summary.duplicates,
+            "quarantined": summary.quarantined,
+            "tokentrail_version": __version__,
+            "price_data": PRICE_DATA,
+        }
+    )
     store.set_meta("price_data", PRICE_DATA)
     return summary
 

@@ -42,7 +42,7 @@ def _splice_one(text: str, begin: str, end: str, body: str) -> str:
     start, stop = text.find(begin), text.find(end)
     if start == -1 or stop == -1:
         raise SystemExit(f"README.md has no {begin[:30]}... markers")
-    return text[:start] + body + text[stop + len(end):]
+    return text[:start] + body + text[stop + len(end) :]
 
 
 def splice(readme: str) -> str:

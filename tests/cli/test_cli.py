@@ -37,15 +37,29 @@ def test_ingest_summary_json(tmp_path: Path, runner: CliRunner, samples: Path) -
 
 
 def test_report_cost_json_shape_and_values(db: Path, runner: CliRunner) -> None:
-    result = runner.invoke(main, ["report", "cost", "--by", "day", "--tz", "UTC", "--format", "json", "--db", str(db)])
+    result = runner.invoke(
+        main, ["report", "cost", "--by", "day", "--tz", "UTC", "--format", "json", "--db", str(db)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"rows", "totals", "warnings"}
-    assert set(data["rows"][0]) == {"day", "calls", "input_tokens", "output_tokens", "cache_read_tokens",
-                                    "cache_write_tokens", "cost_usd"}
+    assert set(data["rows"][0]) == {
+        "day",
+        "calls",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost_usd",
+    }
     t = data["totals"]
-    assert (t["calls"], t["input_tokens"], t["output_tokens"], t["cache_write_tokens"], t["cache_read_tokens"]) == (
-        289, 1533, 75848, 405045, 8377717)
+    assert (
+        t["calls"],
+        t["input_tokens"],
+        t["output_tokens"],
+        t["cache_write_tokens"],
+        t["cache_read_tokens"],
+    ) == (289, 1533, 75848, 405045, 8377717)
     assert t["cost_usd"] == pytest.approx(5.1746, abs=0.0005)
     assert "genai-prices" in result.stderr and "tokentrail" in result.stderr
 
@@ -54,8 +68,23 @@ def test_report_cost_table_and_csv(db: Path, runner: CliRunner) -> None:
     table = runner.invoke(main, ["report", "cost", "--by", "month", "--tz", "UTC", "--db", str(db)])
     assert table.exit_code == 0
     assert "2025-06" in table.stdout and "2025-09" in table.stdout and "genai-prices" in table.stdout
-    out = runner.invoke(main, ["report", "cost", "--by", "week", "--by", "model", "--tz", "UTC", "--format", "csv",
-                               "--db", str(db)]).stdout
+    out = runner.invoke(
+        main,
+        [
+            "report",
+            "cost",
+            "--by",
+            "week",
+            "--by",
+            "model",
+            "--tz",
+            "UTC",
+            "--format",
+            "csv",
+            "--db",
+            str(db),
+        ],
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0]["week"] == "2025-W23" and rows[0]["model"] == "claude-sonnet-4-20250514"
     assert sum(int(r["calls"]) for r in rows) == 289
@@ -71,8 +100,9 @@ def test_reprice_applies_a_new_override(db: Path, runner: CliRunner, tmp_path: P
     prices.write_text('[[price]]\nmodel = "claude-sonnet-4-20250514"\ndiscount = 0.5\n')
     result = runner.invoke(main, ["reprice", "--db", str(db), "--prices", str(prices)])
     assert result.exit_code == 0 and "289 costs changed" in result.stdout
-    data = json.loads(runner.invoke(main, ["report", "cost", "--tz", "UTC", "--format", "json", "--db",
-                                           str(db)]).stdout)
+    data = json.loads(
+        runner.invoke(main, ["report", "cost", "--tz", "UTC", "--format", "json", "--db", str(db)]).stdout
+    )
     assert data["totals"]["cost_usd"] == pytest.approx(5.17455285 / 2)
 
 
@@ -81,7 +111,9 @@ def test_unpriced_model_reported(tmp_path: Path, runner: CliRunner) -> None:
     path = str(tmp_path / "u.duckdb")
     ingest = runner.invoke(main, ["ingest", str(tmp_path / "in"), "--db", path])
     assert "unpriced models" in ingest.stdout and "claude-private-x" in ingest.stdout
-    data = json.loads(runner.invoke(main, ["report", "cost", "--format", "json", "--tz", "UTC", "--db", path]).stdout)
+    data = json.loads(
+        runner.invoke(main, ["report", "cost", "--format", "json", "--tz", "UTC", "--db", path]).stdout
+    )
     assert any("claude-private-x" in w for w in data["warnings"])
 
 
@@ -117,6 +149,7 @@ def test_unreadable_file(tmp_path: Path, runner: CliRunner) -> None:
     result = runner.invoke(main, ["ingest", str(f), "--db", str(tmp_path / "x.duckdb")])
     f.chmod(0o644)
     import os
+
     if os.geteuid() == 0:
         pytest.skip("root reads files whatever their mode")
     assert result.exit_code == 2 and "cannot read" in result.stderr

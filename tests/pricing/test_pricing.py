@@ -13,10 +13,25 @@ from tokentrail.pricing import OverrideError, Pricer, load_overrides, resolve_na
 JUNE_2025 = datetime(2025, 6, 8, 12, tzinfo=UTC)
 
 
-def price(model: str, *, provider: str | None = None, when: datetime = JUNE_2025, mods: str | None = None,
-          pricer: Pricer | None = None, **tokens: int) -> dict:
-    row = new_event(event_id="e", source="test", kind="llm", model=model, provider=provider, started_at=when,
-                    price_modifiers=mods, **tokens)
+def price(
+    model: str,
+    *,
+    provider: str | None = None,
+    when: datetime = JUNE_2025,
+    mods: str | None = None,
+    pricer: Pricer | None = None,
+    **tokens: int,
+) -> dict:
+    row = new_event(
+        event_id="e",
+        source="test",
+        kind="llm",
+        model=model,
+        provider=provider,
+        started_at=when,
+        price_modifiers=mods,
+        **tokens,
+    )
     (pricer or Pricer()).price_row(row)
     return row
 
@@ -24,8 +39,13 @@ def price(model: str, *, provider: str | None = None, when: datetime = JUNE_2025
 def test_long_context_tier_is_per_request_on_all_input() -> None:
     """Fault 10: 5,000 + 190,000 read + 10,000 write = 205,000 > 200K, so every bucket takes the tier:
     5,000×6 + 190,000×0.60 + 10,000×7.50 + 2,000×22.50 = $0.264 (flat would be $0.1395)."""
-    row = price("claude-sonnet-4-5-20250929", input_tokens=5000, cache_read_tokens=190_000,
-                cache_write_5m_tokens=10_000, output_tokens=2000)
+    row = price(
+        "claude-sonnet-4-5-20250929",
+        input_tokens=5000,
+        cache_read_tokens=190_000,
+        cache_write_5m_tokens=10_000,
+        output_tokens=2000,
+    )
     assert row["cost_usd"] == pytest.approx(0.264)
 
 
@@ -38,15 +58,22 @@ def test_exactly_at_threshold_is_base_rate_one_above_is_tier() -> None:
 
 def test_two_requests_under_threshold_are_not_tiered_together() -> None:
     p = Pricer()
-    costs = [price("claude-sonnet-4-5-20250929", input_tokens=150_000, pricer=p)["cost_usd"] for _ in range(2)]
+    costs = [
+        price("claude-sonnet-4-5-20250929", input_tokens=150_000, pricer=p)["cost_usd"] for _ in range(2)
+    ]
     assert sum(costs) == pytest.approx(2 * 150_000 * 3 / 1e6)
 
 
 def test_flat_priced_model_gets_no_tier() -> None:
     """Fault 11: Opus 4.6 has been flat across its 1M window since 2026-03-13 (price table's date):
     1,000×5 + 1,000×25 + 249,000×0.50 = $0.1545 (a wrongly applied tier gives $0.2965)."""
-    row = price("claude-opus-4-6", when=datetime(2026, 6, 1, tzinfo=UTC), input_tokens=1000, output_tokens=1000,
-                cache_read_tokens=249_000)
+    row = price(
+        "claude-opus-4-6",
+        when=datetime(2026, 6, 1, tzinfo=UTC),
+        input_tokens=1000,
+        output_tokens=1000,
+        cache_read_tokens=249_000,
+    )
     assert row["cost_usd"] == pytest.approx(0.1545)
 
 
@@ -75,7 +102,9 @@ def test_model_name_variants_resolve(model: str, provider: str | None, expected:
 
 
 def test_gemini_flash_lite() -> None:
-    assert price("gemini-3.1-flash-lite", input_tokens=1000, output_tokens=1000)["cost_usd"] == pytest.approx(0.00175)
+    assert price("gemini-3.1-flash-lite", input_tokens=1000, output_tokens=1000)["cost_usd"] == pytest.approx(
+        0.00175
+    )
 
 
 def test_unknown_model_is_unpriced_never_zero() -> None:
@@ -110,16 +139,28 @@ def test_bedrock_application_profile_arn_is_unpriced_until_aliased(tmp_path: Pat
 
 def test_version_specific_match_beats_family() -> None:
     """Fault 14: Opus 4.5 at $5/$25, Opus 4.1 at $15/$75 (same tokens, 3x apart)."""
-    tokens = {"input_tokens": 2000, "output_tokens": 1000, "cache_read_tokens": 100_000,
-              "cache_write_5m_tokens": 10_000}
+    tokens = {
+        "input_tokens": 2000,
+        "output_tokens": 1000,
+        "cache_read_tokens": 100_000,
+        "cache_write_5m_tokens": 10_000,
+    }
     assert price("claude-opus-4-5-20251101", **tokens)["cost_usd"] == pytest.approx(0.1475)
     assert price("claude-opus-4-1-20250805", **tokens)["cost_usd"] == pytest.approx(0.4425)
 
 
 def test_reported_zero_cost_is_not_trusted() -> None:
     """Fault 15: a source's cost of 0 with tokens is 'unknown': 10,000×3 + 1,000×15 = $0.045."""
-    row = new_event(event_id="e", source="t", kind="llm", model="vertex_ai/claude-sonnet-4-6", started_at=JUNE_2025,
-                    input_tokens=10_000, output_tokens=1000, cost_reported_usd=0.0)
+    row = new_event(
+        event_id="e",
+        source="t",
+        kind="llm",
+        model="vertex_ai/claude-sonnet-4-6",
+        started_at=JUNE_2025,
+        input_tokens=10_000,
+        output_tokens=1000,
+        cost_reported_usd=0.0,
+    )
     Pricer().price_row(row)
     assert row["cost_usd"] == pytest.approx(0.045)
     assert "cost_reported_zero" in row["flags"]
@@ -139,19 +180,36 @@ def test_cache_write_billed_in_one_bucket() -> None:
 
 def test_price_modifiers() -> None:
     # Batch: half of 1,000×3 + 1,000×15 = $0.009.
-    batch = price("claude-sonnet-4-5-20250929", mods="service_tier=batch", input_tokens=1000, output_tokens=1000)
+    batch = price(
+        "claude-sonnet-4-5-20250929", mods="service_tier=batch", input_tokens=1000, output_tokens=1000
+    )
     assert batch["cost_usd"] == pytest.approx(0.009)
     # US-only inference: 1.1 × (1,000×5 + 1,000×25) on Opus 4.6 = $0.033.
-    geo = price("claude-opus-4-6", when=datetime(2026, 6, 1, tzinfo=UTC), mods="inference_geo=us",
-                input_tokens=1000, output_tokens=1000)
+    geo = price(
+        "claude-opus-4-6",
+        when=datetime(2026, 6, 1, tzinfo=UTC),
+        mods="inference_geo=us",
+        input_tokens=1000,
+        output_tokens=1000,
+    )
     assert geo["cost_usd"] == pytest.approx(0.033)
     # Fast mode: 6 × $0.03 = $0.18.
-    fast = price("claude-opus-4-6", when=datetime(2026, 6, 1, tzinfo=UTC), mods="speed=fast",
-                 input_tokens=1000, output_tokens=1000)
+    fast = price(
+        "claude-opus-4-6",
+        when=datetime(2026, 6, 1, tzinfo=UTC),
+        mods="speed=fast",
+        input_tokens=1000,
+        output_tokens=1000,
+    )
     assert fast["cost_usd"] == pytest.approx(0.18)
     # OpenAI priority tier from the table's own variant (from 2026-10-12): 1,000×4.25 + 1,000×17 = $0.02125.
-    prio = price("gpt-4o", when=datetime(2026, 11, 1, tzinfo=UTC), mods="service_tier=priority",
-                 input_tokens=1000, output_tokens=1000)
+    prio = price(
+        "gpt-4o",
+        when=datetime(2026, 11, 1, tzinfo=UTC),
+        mods="service_tier=priority",
+        input_tokens=1000,
+        output_tokens=1000,
+    )
     assert prio["cost_usd"] == pytest.approx(0.02125)
 
 
@@ -173,8 +231,13 @@ def test_overrides_with_effective_dates(tmp_path: Path) -> None:
     )
     pricer = Pricer(load_overrides(f))
     june = price("acme-llm", input_tokens=1_000_000, output_tokens=1_000_000, pricer=pricer)
-    july = price("acme-llm", when=datetime(2025, 7, 2, tzinfo=UTC), input_tokens=1_000_000,
-                 output_tokens=1_000_000, pricer=pricer)
+    july = price(
+        "acme-llm",
+        when=datetime(2025, 7, 2, tzinfo=UTC),
+        input_tokens=1_000_000,
+        output_tokens=1_000_000,
+        pricer=pricer,
+    )
     assert (june["cost_usd"], july["cost_usd"]) == (pytest.approx(3.0), pytest.approx(1.5))
     # 20% off list: 0.8 × (1,000×3 + 1,000×15) = $0.0144
     disc = price("claude-sonnet-4-5-20250929", input_tokens=1000, output_tokens=1000, pricer=pricer)

@@ -13,15 +13,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import assistant, write_jsonl
+from tests.conftest import assistant
 from tokentrail.events import EVENT_SCHEMA, Quarantined
 from tokentrail.pipeline import ingest
 from tokentrail.store import Store, StoreError, resolve_db_path
 from tokentrail.store.migrations import MIGRATIONS, migrate
 
 DUCK_TYPES = {
-    "string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
-    "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE", "map<string, string>": "MAP(VARCHAR, VARCHAR)",
+    "string": "VARCHAR",
+    "int64": "BIGINT",
+    "double": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE",
+    "map<string, string>": "MAP(VARCHAR, VARCHAR)",
     "list<item: string>": "VARCHAR[]",
 }
 
@@ -29,7 +33,8 @@ DUCK_TYPES = {
 def test_table_matches_the_arrow_schema(store: Store) -> None:
     cols = store.con.execute(
         "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-        "WHERE table_name = 'events' ORDER BY ordinal_position").fetchall()
+        "WHERE table_name = 'events' ORDER BY ordinal_position"
+    ).fetchall()
     assert [c[0] for c in cols] == EVENT_SCHEMA.names
     for (name, dtype, nullable), field in zip(cols, EVENT_SCHEMA, strict=True):
         assert dtype == DUCK_TYPES[str(field.type)], name
@@ -70,7 +75,11 @@ def test_quarantine_is_idempotent(store: Store) -> None:
     assert store.write_quarantine([("claude_code", q)]) == 1
     assert store.write_quarantine([("claude_code", q)]) == 0
     assert store.con.execute("SELECT file, line, reason, raw FROM quarantine").fetchone() == (
-        "f.jsonl", 3, "bad JSON", b"{oops")
+        "f.jsonl",
+        3,
+        "bad JSON",
+        b"{oops",
+    )
 
 
 def test_unrecognised_file_is_quarantined_not_dropped(tmp_path: Path, store: Store) -> None:
@@ -88,7 +97,8 @@ def test_killed_ingest_keeps_only_whole_batches(tmp_path: Path) -> None:
     script = (
         "import sys; from pathlib import Path; from tokentrail.store import Store; "
         "from tokentrail.pipeline import ingest; import tokentrail.pipeline as p; p.BATCH_ROWS = 10_000; "
-        f"s = Store.open({str(db)!r}); print('ready', flush=True); ingest(s, [Path({str(tmp_path / 'big.jsonl')!r})])"
+        f"s = Store.open({str(db)!r}); print('ready', flush=True); "
+        f"ingest(s, [Path({str(tmp_path / 'big.jsonl')!r})])"
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env={**os.environ})
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"

@@ -27,7 +27,7 @@ NUMBERS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache
 # Data-quality flags worth telling the reader about, with what they mean for the numbers.
 _FLAG_WARNINGS = {
     "usage_missing": "had no usage block: counted as calls with 0 tokens",
-    "cost_reported_zero": "had a cost of $0 recorded by the source while using tokens: our computed cost is used",
+    "cost_reported_zero": "recorded a cost of $0 while using tokens: our computed cost is used",
     "cache_ttl_unsplit": "did not split cache writes by TTL: priced at the 5-minute rate (an estimate)",
     "input_less_than_cache": "reported less input than cache tokens: uncached input taken as 0",
     "invalid_utf8": "contained invalid UTF-8 bytes, replaced with U+FFFD",
@@ -45,6 +45,7 @@ class CostReport:
     totals: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     tz: str = "UTC"
+    unpriced: list[int] = field(default_factory=list)  # per row: events with tokens but no price
 
     def as_json(self) -> dict[str, Any]:
         return {"rows": self.rows, "totals": self.totals, "warnings": self.warnings}
@@ -75,20 +76,28 @@ def cost_report(
     if len(set(by)) != len(by):
         raise ReportError("each --by key may be given once")
     zone = check_zone(tz)
-    billed = (events.input_tokens + events.cache_read_tokens + events.cache_write_5m_tokens
-              + events.cache_write_1h_tokens + events.output_tokens)
+    billed = (
+        events.input_tokens
+        + events.cache_read_tokens
+        + events.cache_write_5m_tokens
+        + events.cache_write_1h_tokens
+        + events.output_tokens
+    )
     # Request-level spend only: LLM and embedding calls, and any other event that carries tokens.
-    t = events.filter((events.kind != "usage_bucket") & (events.kind.isin(["llm", "embedding"]) | (billed > 0)))
+    t = events.filter(
+        (events.kind != "usage_bucket") & (events.kind.isin(["llm", "embedding"]) | (billed > 0))
+    )
     local = local_time(t.started_at, zone)
     t = window(t, local, parse_day(since, "--since"), parse_day(until, "--until"))
     local = local_time(t.started_at, zone)
     keyed = t.mutate(**{k: (calendar_key(local, k) if KEYS[k] is None else t[KEYS[k]]) for k in by})
 
     grouped = keyed.group_by(by).aggregate(**_measures(keyed)).order_by([ibis.asc(k) for k in by])
-    rows = [_clean(r, by) for r in grouped.to_pyarrow().to_pylist()]
+    raw = grouped.to_pyarrow().to_pylist()
+    rows = [_clean(r, by) for r in raw]
     totals_raw = keyed.aggregate(**_measures(keyed)).to_pyarrow().to_pylist()[0]
     totals = _clean(totals_raw, [])
-    return CostReport(by, rows, totals, _warnings(t), zone)
+    return CostReport(by, rows, totals, _warnings(t), zone, [r["unpriced"] or 0 for r in raw])
 
 
 def _measures(t: ir.Table) -> dict[str, ir.Value]:
@@ -99,6 +108,7 @@ def _measures(t: ir.Table) -> dict[str, ir.Value]:
         "cache_read_tokens": t.cache_read_tokens.sum(),
         "cache_write_tokens": (t.cache_write_5m_tokens + t.cache_write_1h_tokens).sum(),
         "cost_usd": t.cost_usd.sum(),
+        "unpriced": (~t.priced).cast("int64").sum(),
     }
 
 
@@ -107,13 +117,22 @@ def _clean(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     for name in NUMBERS:
         value = row.get(name)
         out[name] = (0.0 if name == "cost_usd" else 0) if value is None else value
-    out["cost_usd"] = round(float(out["cost_usd"]), 10)
+    if row.get("cost_usd") is None and row.get("unpriced"):
+        out["cost_usd"] = None  # nothing in this group could be priced: unknown, not $0
+    else:
+        out["cost_usd"] = round(float(out["cost_usd"]), 10)
     return out
 
 
 def _warnings(t: ir.Table) -> list[str]:
     out: list[str] = []
-    billed = t.input_tokens + t.cache_read_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.output_tokens
+    billed = (
+        t.input_tokens
+        + t.cache_read_tokens
+        + t.cache_write_5m_tokens
+        + t.cache_write_1h_tokens
+        + t.output_tokens
+    )
     u = t.mutate(billed=billed).filter(lambda x: ~x.priced & (x.billed > 0))
     unpriced = (
         u.group_by(model=u.model.fill_null("(no model)"))
@@ -127,7 +146,9 @@ def _warnings(t: ir.Table) -> list[str]:
             f"unpriced model {u['model']!r}: {u['calls']} events, {u['tokens']:,} tokens not in cost_usd "
             "(add it to a price-override file)"
         )
-    flags = t.filter(t.flags.notnull()).select(flag=t.flags.unnest()).flag.value_counts().to_pyarrow().to_pylist()
+    flags = (
+        t.filter(t.flags.notnull()).select(flag=t.flags.unnest()).flag.value_counts().to_pyarrow().to_pylist()
+    )
     counts = {r["flag"]: r["flag_count"] for r in flags}
     for flag, meaning in _FLAG_WARNINGS.items():
         if counts.get(flag):

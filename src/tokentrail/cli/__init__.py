@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from tokentrail import __version__
 from tokentrail.analyses.cost import ReportError
 from tokentrail.analyses.timeframe import WindowError
 from tokentrail.pricing import OverrideError
 from tokentrail.sources import SourceError
 from tokentrail.store import StoreError
+from tokentrail.version import __version__
 
 # Exit codes: 0 done; 1 an unexpected internal error; 2 bad input or usage (message says what to do).
 USER_ERRORS = (SourceError, StoreError, ReportError, WindowError, OverrideError)
@@ -22,8 +22,14 @@ USER_ERRORS = (SourceError, StoreError, ReportError, WindowError, OverrideError)
 class Group(click.Group):
     """Turns known errors into one line on stderr and a non-zero exit, never a traceback."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -54,8 +60,11 @@ class Group(click.Group):
         except Exception as exc:
             if os.environ.get("TOKENTRAIL_DEBUG"):
                 raise
-            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
-                       "(set TOKENTRAIL_DEBUG=1 for details, and please report it)", err=True)
+            click.echo(
+                f"error: internal error: {type(exc).__name__}: {exc} "
+                "(set TOKENTRAIL_DEBUG=1 for details, and please report it)",
+                err=True,
+            )
             sys.exit(1)
 
 

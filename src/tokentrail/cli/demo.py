@@ -20,14 +20,18 @@ DEMO_DB = DEFAULT_DB.with_name("demo.duckdb")
 
 
 @click.command()
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="Write into this database (default: $TOKENTRAIL_DB, else a separate demo database).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write into this database (default: $TOKENTRAIL_DB, else a separate demo database).",
+)
 @click.option("--days", type=click.IntRange(7, 366), default=90, show_default=True, help="Days of history.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed: same seed, same data.")
 def demo(db: str | None, days: int, seed: int) -> None:
     """Generate ~90 days of a synthetic organisation's LLM logs, ingest them and print the cost report."""
-    from tokentrail import __version__
     from tokentrail.cli.report import COLUMNS
+    from tokentrail.version import __version__
 
     target = Path(db or os.environ.get("TOKENTRAIL_DB") or DEMO_DB).expanduser()
     if target == DEMO_DB.expanduser() and target.exists():
@@ -43,9 +47,27 @@ def demo(db: str | None, days: int, seed: int) -> None:
         by_team = cost_report(store.events(), ["team"], tz="UTC")
         by_month = cost_report(store.events(), ["month", "model"], tz="UTC")
     caption = f"tokentrail {__version__} · prices: {PRICE_DATA} · times in UTC"
-    console.print(table("Cost by team", [("team", "team"), *COLUMNS], by_team.rows, by_team.totals, caption))
-    console.print(table("Cost by month and model", [("month", "month"), ("model", "model"), *COLUMNS],
-                        by_month.rows, by_month.totals, caption))
+    console.print(
+        table(
+            "Cost by team",
+            [("team", "team"), *COLUMNS],
+            by_team.rows,
+            by_team.totals,
+            caption,
+            partial=by_team.unpriced,
+        )
+    )
+    console.print(
+        table(
+            "Cost by month and model",
+            [("month", "month"), ("model", "model"), *COLUMNS],
+            by_month.rows,
+            by_month.totals,
+            caption,
+            partial=by_month.unpriced,
+        )
+    )
+    console.print("* includes events whose model could not be priced: their cost is not in the figure")
     for warning in by_team.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     console.print("\nTry next:")

@@ -19,8 +19,13 @@ from tokentrail.store import Store
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--source", "source_name", type=click.Choice(SOURCE_NAMES), default=None,
-              help="Read every file with this source instead of detecting it from the content.")
+@click.option(
+    "--source",
+    "source_name",
+    type=click.Choice(SOURCE_NAMES),
+    default=None,
+    help="Read every file with this source instead of detecting it from the content.",
+)
 @db_option
 @prices_option
 @click.option("--user", "user_id", help="Attribute events without a user to this user.")
@@ -29,10 +34,22 @@ from tokentrail.store import Store
 @click.option("--feature", help="Attribute events without a feature tag to this feature.")
 @click.option("--environment", help="Attribute events without an environment to this environment.")
 @click.option("--no-content", is_flag=True, help="Store no prompt or response text, only sizes and hashes.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format.")
-def ingest_cmd(paths: tuple[Path, ...], source_name: str | None, db: str | None, prices_file: str | None,
-               user_id: str | None, team_id: str | None, project: str | None, feature: str | None,
-               environment: str | None, no_content: bool, fmt: str) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format."
+)
+def ingest_cmd(
+    paths: tuple[Path, ...],
+    source_name: str | None,
+    db: str | None,
+    prices_file: str | None,
+    user_id: str | None,
+    team_id: str | None,
+    project: str | None,
+    feature: str | None,
+    environment: str | None,
+    no_content: bool,
+    fmt: str,
+) -> None:
     """Read log files or folders into the store (default: ~/.claude/projects).
 
     Each file's format is detected from its content. Re-ingesting the same input changes nothing;
@@ -41,35 +58,68 @@ def ingest_cmd(paths: tuple[Path, ...], source_name: str | None, db: str | None,
     targets = list(paths) or default_paths()
     if not targets:
         raise SourceError("no path given and no Claude Code projects folder (~/.claude/projects) found")
-    defaults = {k: v for k, v in {"user_id": user_id, "team_id": team_id, "project": project, "feature": feature,
-                                  "environment": environment}.items() if v}
+    defaults = {
+        k: v
+        for k, v in {
+            "user_id": user_id,
+            "team_id": team_id,
+            "project": project,
+            "feature": feature,
+            "environment": environment,
+        }.items()
+        if v
+    }
     ctx = ParseContext(defaults=defaults, keep_content=not no_content)
     pricer = pricer_from(Path(prices_file) if prices_file else None)
     total = sum(f.stat().st_size for t in targets for f in iter_files(t))
     err = Console(stderr=True)
-    with Store.open(db) as store, Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), DownloadColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
-    ) as progress:
+    with (
+        Store.open(db) as store,
+        Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
         task = progress.add_task("ingesting", total=total)
-        summary = ingest(store, targets, source_name=source_name, ctx=ctx, pricer=pricer,
-                         on_file=lambda _f, size: progress.advance(task, size))
+        summary = ingest(
+            store,
+            targets,
+            source_name=source_name,
+            ctx=ctx,
+            pricer=pricer,
+            on_file=lambda _f, size: progress.advance(task, size),
+        )
         db_path = store.path
     if fmt == "json":
         click.echo(to_json({"db": str(db_path), **summary.as_dict()}))
         return
     out = Console()
     out.print(f"[bold]ingested[/] into {db_path}")
-    out.print(f"  files        {summary.files:,}  ({', '.join(f'{n} {s}' for s, n in summary.by_source.items())})")
+    out.print(
+        f"  files        {summary.files:,}  ({', '.join(f'{n} {s}' for s, n in summary.by_source.items())})"
+    )
     out.print(f"  records      {summary.records:,}")
-    out.print(f"  events       {summary.events:,}  (new {summary.written.new:,}, "
-              f"updated {summary.written.updated:,}, duplicates skipped {summary.duplicates:,})")
-    out.print(f"  quarantined  {summary.quarantined:,}"
-              + ("  (see the quarantine table)" if summary.quarantined else ""))
+    out.print(
+        f"  events       {summary.events:,}  (new {summary.written.new:,}, "
+        f"updated {summary.written.updated:,}, duplicates skipped {summary.duplicates:,})"
+    )
+    out.print(
+        f"  quarantined  {summary.quarantined:,}"
+        + ("  (see the quarantine table)" if summary.quarantined else "")
+    )
     if summary.skipped:
-        out.print(f"  no event     {sum(summary.skipped.values()):,} records (titles, tool results, snapshots)")
+        out.print(
+            f"  no event     {sum(summary.skipped.values()):,} records (titles, tool results, snapshots)"
+        )
     if summary.unpriced:
         names = ", ".join(f"{m} ({n})" for m, n in summary.unpriced.most_common(5))
-        out.print(f"  [yellow]unpriced models[/]: {names}: tokens kept, cost unknown (add a --prices override)")
+        out.print(
+            f"  [yellow]unpriced models[/]: {names}: tokens kept, cost unknown (add a --prices override)"
+        )
     for name in summary.unrecognised[:5]:
         out.print(f"  [yellow]not recognised[/]: {name}")

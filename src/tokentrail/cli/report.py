@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from tokentrail import __version__
 from tokentrail.analyses.cost import KEYS, cost_report
 from tokentrail.cli.options import db_option
 from tokentrail.outputs.render import FORMATS, table, to_csv, to_json
 from tokentrail.pricing import PRICE_DATA
 from tokentrail.store import Store
+from tokentrail.version import __version__
 
 COLUMNS = [
     ("calls", "calls"),
@@ -28,15 +28,23 @@ def report() -> None:
 
 
 @report.command("cost")
-@click.option("--by", "by", multiple=True, type=click.Choice(list(KEYS)), default=("day",), show_default=True,
-              help="Group by this key; repeat for several.")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice(list(KEYS)),
+    default=("day",),
+    show_default=True,
+    help="Group by this key; repeat for several.",
+)
 @click.option("--since", help="First local day to include (YYYY-MM-DD).")
 @click.option("--until", help="Last local day to include (YYYY-MM-DD).")
 @click.option("--tz", help="Time zone that cuts days, weeks and months (default: this machine's).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
-def cost(by: tuple[str, ...], since: str | None, until: str | None, tz: str | None, fmt: str,
-         db: str | None) -> None:
+def cost(
+    by: tuple[str, ...], since: str | None, until: str | None, tz: str | None, fmt: str, db: str | None
+) -> None:
     """Spend and tokens by day, week, month, user, team, project, feature, model or session."""
     with Store.open(db, read_only=True) as store:
         result = cost_report(store.events(), list(by), since=since, until=until, tz=tz)
@@ -52,6 +60,17 @@ def cost(by: tuple[str, ...], since: str | None, until: str | None, tz: str | No
         return
     console = Console()
     columns = [(k, k) for k in result.keys] + COLUMNS
-    console.print(table(f"Cost by {', '.join(result.keys)}", columns, result.rows, result.totals, provenance))
+    console.print(
+        table(
+            f"Cost by {', '.join(result.keys)}",
+            columns,
+            result.rows,
+            result.totals,
+            provenance,
+            partial=result.unpriced,
+        )
+    )
+    if any(result.unpriced):
+        console.print("* includes events whose model could not be priced: their cost is not in the figure")
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

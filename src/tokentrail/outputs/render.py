@@ -36,9 +36,18 @@ def money(value: float | None) -> str:
     return f"${value:,.4f}" if abs(value) < 100 else f"${value:,.2f}"
 
 
-def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
-          totals: dict[str, Any] | None = None, caption: str | None = None) -> Table:
-    """A rich table; ``columns`` are (key, header) pairs, money columns end in ``_usd``."""
+def table(
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[dict[str, Any]],
+    totals: dict[str, Any] | None = None,
+    caption: str | None = None,
+    partial: Sequence[int] | None = None,
+) -> Table:
+    """A rich table; ``columns`` are (key, header) pairs, money columns end in ``_usd``.
+
+    ``partial`` gives, per row, how many events could not be priced: their money cells are marked.
+    """
     out = Table(title=title, caption=caption, show_footer=totals is not None, caption_justify="left")
     for i, (key, header) in enumerate(columns):
         footer = ""
@@ -46,14 +55,17 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[st
             footer = "total" if i == 0 and key not in totals else _cell(key, totals.get(key))
         numeric = key.endswith(("_usd", "_tokens")) or key in {"calls", "events"}
         out.add_column(header, footer=footer, justify="right" if numeric else "left")
-    for row in rows:
-        out.add_row(*(_cell(key, row.get(key)) for key, _ in columns))
+    for i, row in enumerate(rows):
+        unpriced = partial[i] if partial else 0
+        out.add_row(*(_cell(key, row.get(key), unpriced) for key, _ in columns))
     return out
 
 
-def _cell(key: str, value: Any) -> str:
+def _cell(key: str, value: Any, unpriced: int = 0) -> str:
     if key.endswith("_usd"):
-        return money(value)
+        if value is None:
+            return "unpriced"
+        return money(value) + (" *" if unpriced else "")
     if value is None:
         return "(none)"
     return number(value)

@@ -38,7 +38,9 @@ class Pricer:
             name = self._names[key] = resolve_name(target or model, provider)
         return name
 
-    def rates_for(self, model: str, provider: str | None, when: datetime, modifiers: tuple[str, ...]) -> Rates | None:
+    def rates_for(
+        self, model: str, provider: str | None, when: datetime, modifiers: tuple[str, ...]
+    ) -> Rates | None:
         override = self.overrides.find(model, provider, when)
         if override is not None and override.discount is None:
             return override.own_rates()
@@ -54,12 +56,19 @@ class Pricer:
         """Price one event row in place."""
         model = row.get("model")
         billed = (
-            row["input_tokens"] + row["cache_read_tokens"] + row["cache_write_5m_tokens"]
-            + row["cache_write_1h_tokens"] + row["output_tokens"]
+            row["input_tokens"]
+            + row["cache_read_tokens"]
+            + row["cache_write_5m_tokens"]
+            + row["cache_write_1h_tokens"]
+            + row["output_tokens"]
         )
         if not model or model == "<synthetic>":
             # Nothing to price: a tool call or a local event costs no tokens of its own.
-            row["model_id"], row["cost_usd"], row["priced"] = None, (0.0 if billed == 0 else None), billed == 0
+            row["model_id"], row["cost_usd"], row["priced"] = (
+                None,
+                (0.0 if billed == 0 else None),
+                billed == 0,
+            )
             if billed:
                 _flag(row, "unpriced_no_model")
             return
@@ -71,8 +80,11 @@ class Pricer:
             return
         row["model_id"] = rates.model_id
         row["cost_usd"] = rates.cost(
-            row["input_tokens"], row["cache_read_tokens"], row["cache_write_5m_tokens"],
-            row["cache_write_1h_tokens"], row["output_tokens"],
+            row["input_tokens"],
+            row["cache_read_tokens"],
+            row["cache_write_5m_tokens"],
+            row["cache_write_1h_tokens"],
+            row["output_tokens"],
         )
         row["priced"] = True
         reported = row.get("cost_reported_usd")

@@ -73,8 +73,12 @@ def resolve_name(model: str, provider: str | None = None) -> ResolvedName:
         resource = name.split(":", 5)[-1]
         kind, _, ident = resource.partition("/")
         if kind == "application-inference-profile":
-            return ResolvedName("aws", name, "Bedrock application inference profile: map it to a model in the "
-                                             "price-override file ([[alias]])")
+            return ResolvedName(
+                "aws",
+                name,
+                "Bedrock application inference profile: map it to a model in the "
+                "price-override file ([[alias]])",
+            )
         name, hint = ident, "aws"
 
     # Gateway prefixes: "openai/gpt-4o", "bedrock/us-east-1/us.anthropic.…", "vertex_ai/claude-…".

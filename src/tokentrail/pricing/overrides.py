@@ -33,8 +33,18 @@ from typing import Any
 
 from tokentrail.pricing.rates import Rate, Rates
 
-_PRICE_KEYS = {"model", "provider", "from", "until", "input", "output", "cache_read", "cache_write_5m",
-               "cache_write_1h", "discount"}
+_PRICE_KEYS = {
+    "model",
+    "provider",
+    "from",
+    "until",
+    "input",
+    "output",
+    "cache_read",
+    "cache_write_5m",
+    "cache_write_1h",
+    "discount",
+}
 
 
 class OverrideError(ValueError):
@@ -110,11 +120,14 @@ def _price(entry: dict[str, Any], where: str) -> PriceOverride:
         if key in entry:
             value = entry[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise OverrideError(f"{where}: '{key}' must be a non-negative number (USD per million tokens)")
+                raise OverrideError(
+                    f"{where}: '{key}' must be a non-negative number (USD per million tokens)"
+                )
             rates[key] = float(value)
     discount = entry.get("discount")
-    if discount is not None and (isinstance(discount, bool) or not isinstance(discount, int | float)
-                                 or not 0 <= discount < 1):
+    if discount is not None and (
+        isinstance(discount, bool) or not isinstance(discount, int | float) or not 0 <= discount < 1
+    ):
         raise OverrideError(f"{where}: 'discount' must be a fraction between 0 and 1")
     if discount is None and not {"input", "output"} <= rates.keys():
         raise OverrideError(f"{where}: give 'input' and 'output' rates, or a 'discount' on list price")
@@ -124,8 +137,14 @@ def _price(entry: dict[str, Any], where: str) -> PriceOverride:
     if start and end and end <= start:
         raise OverrideError(f"{where}: 'until' must be after 'from'")
     provider = entry.get("provider")
-    return PriceOverride(entry["model"].strip().lower(), provider.lower() if provider else None, start, end,
-                         rates, float(discount) if discount is not None else None)
+    return PriceOverride(
+        entry["model"].strip().lower(),
+        provider.lower() if provider else None,
+        start,
+        end,
+        rates,
+        float(discount) if discount is not None else None,
+    )
 
 
 def load_overrides(path: Path) -> Overrides:
@@ -139,7 +158,9 @@ def load_overrides(path: Path) -> Overrides:
         raise OverrideError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"price", "alias"}
     if unknown:
-        raise OverrideError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; use [[price]] and [[alias]]")
+        raise OverrideError(
+            f"{path}: unknown section(s) {', '.join(sorted(unknown))}; use [[price]] and [[alias]]"
+        )
     prices = tuple(_price(e, f"{path}: [[price]] #{i + 1}") for i, e in enumerate(data.get("price", [])))
     aliases = []
     for i, entry in enumerate(data.get("alias", [])):

@@ -82,7 +82,11 @@ class PriceTable:
         return cached
 
     def _build(
-        self, provider: gp_types.Provider, model: gp_types.ModelInfo, when: datetime, modifiers: tuple[str, ...]
+        self,
+        provider: gp_types.Provider,
+        model: gp_types.ModelInfo,
+        when: datetime,
+        modifiers: tuple[str, ...],
     ) -> Rates:
         standard = model.get_prices(when)
         context: dict[str, str] = {}
@@ -94,13 +98,27 @@ class PriceTable:
             variant = _VARIANT_CONTEXT.get(mod)
             applied = variant is not None and model.get_prices(when, variant) != standard
             if applied:
-                rates = Rates(rates.model_id, rates.input, rates.cache_read, rates.cache_write_5m,
-                              rates.cache_write_1h, rates.output, (*rates.notes, f"{mod} (price table)"))
+                rates = Rates(
+                    rates.model_id,
+                    rates.input,
+                    rates.cache_read,
+                    rates.cache_write_5m,
+                    rates.cache_write_1h,
+                    rates.output,
+                    (*rates.notes, f"{mod} (price table)"),
+                )
             elif mod in _FALLBACK_FACTOR:
                 rates = rates.scaled(_FALLBACK_FACTOR[mod], f"{mod} x{_FALLBACK_FACTOR[mod]:g}")
             else:
-                rates = Rates(rates.model_id, rates.input, rates.cache_read, rates.cache_write_5m,
-                              rates.cache_write_1h, rates.output, (*rates.notes, f"{mod} has no price; list used"))
+                rates = Rates(
+                    rates.model_id,
+                    rates.input,
+                    rates.cache_read,
+                    rates.cache_write_5m,
+                    rates.cache_write_1h,
+                    rates.output,
+                    (*rates.notes, f"{mod} has no price; list used"),
+                )
         return rates
 
 

@@ -13,7 +13,17 @@ _MODULES = ("claude_code", "langfuse", "otel", "generic")
 SOURCE_NAMES = _MODULES  # each module's SOURCE is named like the module
 INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
-__all__ = ["INPUT_SUFFIXES", "SOURCE_NAMES", "ParseContext", "Source", "SourceError", "all_sources", "detect", "get", "iter_files"]
+__all__ = [
+    "INPUT_SUFFIXES",
+    "SOURCE_NAMES",
+    "ParseContext",
+    "Source",
+    "SourceError",
+    "all_sources",
+    "detect",
+    "get",
+    "iter_files",
+]
 
 
 def all_sources() -> list[Source]:

@@ -3,7 +3,8 @@
 A source is a module-level object with a ``name``, ``detect(head, path) -> bool`` (``head`` is the
 first bytes of the file) and ``parse(path, ctx) -> Iterator[dict | Quarantined | Skipped]``. ``parse``
 yields event rows made by :func:`tokentrail.events.new_event`, :class:`Quarantined` records for what
-it cannot read and :class:`Skipped` markers for records that hold no event; it never reads a whole file into memory and never raises on bad content.
+it cannot read and :class:`Skipped` markers for records that hold no event; it never reads a whole
+file into memory and never raises on bad content.
 """
 
 from __future__ import annotations
@@ -137,11 +138,17 @@ def iter_json_records(path: Path) -> Iterator[tuple[Line, dict[str, Any], list[s
                 for value in recovered:
                     yield line, value, ["recovered_from_torn_line"]
                 continue
-            reason = "incomplete trailing line (no newline at end of file)" if not line.complete else f"bad JSON: {exc}"
+            reason = (
+                "incomplete trailing line (no newline at end of file)"
+                if not line.complete
+                else f"bad JSON: {exc}"
+            )
             yield Quarantined(name, line.number, reason, line.raw)
             continue
         if not isinstance(value, dict):
-            yield Quarantined(name, line.number, f"expected a JSON object, got {type(value).__name__}", line.raw)
+            yield Quarantined(
+                name, line.number, f"expected a JSON object, got {type(value).__name__}", line.raw
+            )
             continue
         yield line, value, flags
 
@@ -198,6 +205,11 @@ def parse_time(value: Any) -> datetime | None:
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
+        if len(value) == 24 and value[-1] == "Z":  # the common "2025-06-08T10:00:00.000Z": fast path
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
         s = value.strip()
         if not s:
             return None
@@ -211,9 +223,7 @@ def parse_time(value: Any) -> datetime | None:
     return None
 
 
-def split_inclusive_input(
-    total_input: int, cache_read: int, cache_write: int, flags: list[str]
-) -> int:
+def split_inclusive_input(total_input: int, cache_read: int, cache_write: int, flags: list[str]) -> int:
     """Uncached input from a count that already includes cache reads and writes (OpenAI, OTel).
 
     A result below zero means the source was not inclusive after all; it is flagged, not clamped

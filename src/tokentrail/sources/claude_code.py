@@ -65,9 +65,7 @@ class ClaudeCodeSource:
         if b'"leafUuid"' in compact and b'"type":"summary"' in compact:
             return True
         return (
-            b'"sessionId"' in compact
-            and b'"uuid"' in compact
-            and any(t in compact for t in _KNOWN_TYPES)
+            b'"sessionId"' in compact and b'"uuid"' in compact and any(t in compact for t in _KNOWN_TYPES)
         ) or (b'"sessionId"' in head and b'"parentUuid"' in head and b'"isSidechain"' in head)
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[dict[str, Any] | Quarantined | Skipped]:
@@ -110,7 +108,8 @@ class ClaudeCodeSource:
             "project": rec.get("cwd") or ctx.defaults.get("project"),
             "user_id": ctx.defaults.get("user_id"),
             "team_id": ctx.defaults.get("team_id"),
-            "feature": ctx.defaults.get("feature") or ("subagent" if rec.get("isSidechain") else "claude-code"),
+            "feature": ctx.defaults.get("feature")
+            or ("subagent" if rec.get("isSidechain") else "claude-code"),
             "environment": ctx.defaults.get("environment"),
             "attributes": stringify_attributes(attrs),
             "flags": flags or None,
@@ -128,8 +127,12 @@ class ClaudeCodeSource:
         msg = rec["message"]
         started = parse_time(rec.get("timestamp"))
         if started is None:
-            yield Quarantined(ref.rsplit(":", 1)[0], _line_no(ref), "assistant record without a valid timestamp",
-                              orjson.dumps(rec))
+            yield Quarantined(
+                ref.rsplit(":", 1)[0],
+                _line_no(ref),
+                "assistant record without a valid timestamp",
+                orjson.dumps(rec),
+            )
             return
         model = msg.get("model")
         msg_id = msg.get("id") or rec.get("uuid")
@@ -208,12 +211,20 @@ class ClaudeCodeSource:
             resp.best, resp.best_rank = row, rank
 
     def _user(
-        self, rec: dict[str, Any], flags: list[str], ref: str, ctx: ParseContext, tools: dict[str, dict[str, Any]]
+        self,
+        rec: dict[str, Any],
+        flags: list[str],
+        ref: str,
+        ctx: ParseContext,
+        tools: dict[str, dict[str, Any]],
     ) -> Iterator[dict[str, Any] | Skipped]:
         content = rec["message"].get("content")
         when = parse_time(rec.get("timestamp"))
-        results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"] if isinstance(
-            content, list) else []
+        results = (
+            [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+            if isinstance(content, list)
+            else []
+        )
         for block in results:
             tool = tools.get(block.get("tool_use_id"))
             if tool is None:
@@ -274,7 +285,13 @@ def _finish(resp: _Response, ctx: ParseContext) -> dict[str, Any]:
     return row
 
 
-_BILLED = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens")
+_BILLED = (
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+)
 
 
 def _tokens(usage: dict[str, Any], flags: list[str]) -> dict[str, int]:

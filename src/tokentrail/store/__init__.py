@@ -25,7 +25,11 @@ from tokentrail.store.migrations import migrate
 
 __all__ = ["DEFAULT_DB", "Store", "StoreError", "WriteCounts", "resolve_db_path"]
 
-DEFAULT_DB = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tokentrail" / "tokentrail.duckdb"
+DEFAULT_DB = (
+    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    / "tokentrail"
+    / "tokentrail.duckdb"
+)
 
 _BILLED = "input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens"
 _UPDATABLE = [n for n in FIELD_NAMES if n != "event_id"]
@@ -59,7 +63,9 @@ class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         if read_only and not path.exists():
-            raise StoreError(f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)")
+            raise StoreError(
+                f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(path), read_only=read_only)
@@ -84,8 +90,11 @@ class Store:
         self.close()
 
     def _has_table(self, name: str) -> bool:
-        return bool(self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            ).fetchone()[0]
+        )
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -109,10 +118,11 @@ class Store:
                 f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT * FROM _incoming "
                 f"QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY {_BILLED} DESC) = 1"
             )
+            s_total, e_total = _BILLED.replace(" + ", " + s."), _BILLED.replace(" + ", " + e.")
             existing, better = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE s_total > e_total) FROM ("
-                f" SELECT (s.{_BILLED.replace(' + ', ' + s.')}) AS s_total, (e.{_BILLED.replace(' + ', ' + e.')})"
-                f" AS e_total FROM _staged s JOIN events e USING (event_id))"
+                f" SELECT (s.{s_total}) AS s_total, (e.{e_total}) AS e_total"
+                f" FROM _staged s JOIN events e USING (event_id))"
             ).fetchone()
             staged = con.execute("SELECT count(*) FROM _staged").fetchone()[0]
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
@@ -129,7 +139,9 @@ class Store:
             raise
         finally:
             con.unregister("_incoming")
-        return WriteCounts(new=staged - existing, updated=better, unchanged=len(batch) - (staged - existing) - better)
+        return WriteCounts(
+            new=staged - existing, updated=better, unchanged=len(batch) - (staged - existing) - better
+        )
 
     def write_quarantine(self, items: Iterable[tuple[str | None, Quarantined]]) -> int:
         rows = [
@@ -175,7 +187,9 @@ class Store:
             return 0
         table = pa.Table.from_pylist(
             [{k: r[k] for k in ("event_id", "model_id", "cost_usd", "priced", "flags")} for r in rows],
-            schema=pa.schema([EVENT_SCHEMA.field(n) for n in ("event_id", "model_id", "cost_usd", "priced", "flags")]),
+            schema=pa.schema(
+                [EVENT_SCHEMA.field(n) for n in ("event_id", "model_id", "cost_usd", "priced", "flags")]
+            ),
         )
         con = self.con
         con.register("_repriced", table)
@@ -186,8 +200,8 @@ class Store:
                 "WHERE e.cost_usd IS DISTINCT FROM r.cost_usd OR e.model_id IS DISTINCT FROM r.model_id"
             ).fetchone()[0]
             con.execute(
-                "UPDATE events SET model_id = r.model_id, cost_usd = r.cost_usd, priced = r.priced, flags = r.flags "
-                "FROM _repriced r WHERE events.event_id = r.event_id"
+                "UPDATE events SET model_id = r.model_id, cost_usd = r.cost_usd, priced = r.priced, "
+                "flags = r.flags FROM _repriced r WHERE events.event_id = r.event_id"
             )
             con.execute("COMMIT")
         except Exception:
