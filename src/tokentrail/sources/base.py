@@ -154,7 +154,8 @@ def iter_json_records(path: Path) -> Iterator[tuple[Line, dict[str, Any], list[s
 
 
 def to_int(value: Any, flags: list[str], field_name: str) -> int:
-    """A token count as a non-negative int. Missing or null is 0 (flagged); negative is 0 (flagged).
+    """A token count as a non-negative int. Missing or null is 0 (unflagged: a caller that can tell an
+    explicit null from an absent field flags it); negative is 0 (flagged).
 
     Numeric strings are accepted ("150" -> 150). Anything else is 0 and flagged: a bad count must
     never be summed, and never crash the record.

@@ -51,7 +51,7 @@ from tokentrail.sources.genai_attrs import (
     service_tier_modifier,
     to_buckets,
 )
-from tokentrail.sources.otel import is_claude_code, is_json_lines, open_json, stream_objects
+from tokentrail.sources.json_stream import is_claude_code, is_json_lines, open_json, stream_objects
 
 NAME = "langfuse"
 _TRACE_FIELDS = frozenset(

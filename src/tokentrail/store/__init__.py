@@ -93,7 +93,7 @@ class Store:
         return bool(
             self.con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -109,7 +109,8 @@ class Store:
         return self.write_arrow(batch)
 
     def write_arrow(self, batch: pa.Table) -> WriteCounts:
-        con = self.con
+        # A cursor of its own: a caller's unfinished result on the main connection cannot block it.
+        con = self.con.cursor()
         con.register("_incoming", batch)
         try:
             con.execute("BEGIN TRANSACTION")
@@ -123,8 +124,8 @@ class Store:
                 f"SELECT count(*), count(*) FILTER (WHERE s_total > e_total) FROM ("
                 f" SELECT (s.{s_total}) AS s_total, (e.{e_total}) AS e_total"
                 f" FROM _staged s JOIN events e USING (event_id))"
-            ).fetchone()
-            staged = con.execute("SELECT count(*) FROM _staged").fetchone()[0]
+            ).fetchall()[0]
+            staged = con.execute("SELECT count(*) FROM _staged").fetchall()[0][0]
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
             excluded_total = " + ".join(f"EXCLUDED.{c.strip()}" for c in _BILLED.split("+"))
             events_total = " + ".join(f"events.{c.strip()}" for c in _BILLED.split("+"))
@@ -139,6 +140,7 @@ class Store:
             raise
         finally:
             con.unregister("_incoming")
+            con.close()
         return WriteCounts(
             new=staged - existing, updated=better, unchanged=len(batch) - (staged - existing) - better
         )
@@ -150,11 +152,11 @@ class Store:
         ]
         if not rows:
             return 0
-        before = self.con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+        before = self.con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
         self.con.executemany(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, current_timestamp) ON CONFLICT DO NOTHING", rows
         )
-        return self.con.execute("SELECT count(*) FROM quarantine").fetchone()[0] - before
+        return self.con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0] - before
 
     def record_run(self, run: dict[str, Any]) -> None:
         cols = ", ".join(run)
@@ -168,7 +170,7 @@ class Store:
         return ibis.duckdb.from_connection(self.con).table("events")
 
     def count(self, table: str = "events") -> int:
-        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
     def iter_priceable(self, batch_size: int = 50_000) -> Iterator[list[dict[str, Any]]]:
         """Rows that carry a model or tokens, in batches, for repricing."""
@@ -191,14 +193,14 @@ class Store:
                 [EVENT_SCHEMA.field(n) for n in ("event_id", "model_id", "cost_usd", "priced", "flags")]
             ),
         )
-        con = self.con
+        con = self.con.cursor()
         con.register("_repriced", table)
         try:
             con.execute("BEGIN TRANSACTION")
             changed = con.execute(
                 "SELECT count(*) FROM events e JOIN _repriced r USING (event_id) "
                 "WHERE e.cost_usd IS DISTINCT FROM r.cost_usd OR e.model_id IS DISTINCT FROM r.model_id"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.execute(
                 "UPDATE events SET model_id = r.model_id, cost_usd = r.cost_usd, priced = r.priced, "
                 "flags = r.flags FROM _repriced r WHERE events.event_id = r.event_id"
@@ -209,11 +211,12 @@ class Store:
             raise
         finally:
             con.unregister("_repriced")
+            con.close()
         return changed
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def get_meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
