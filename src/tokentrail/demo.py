@@ -107,9 +107,7 @@ def _llm_call(s: _Session, trace_id: str, parent: str | None, new_tokens: int, *
     record |= {
         "provider": s.model.provider,
         "model": s.model.name,
-        "usage": calls.usage_block(
-            s.model, s.feature, prompt=prompt, cached=cached, output=output, rng=s.rng
-        ),
+        "usage": calls.usage_block(s.model, s.feature, prompt=prompt, cached=cached, output=output, rng=s.rng),
         "latency_ms": calls.latency_ms(s.model, output, s.rng),
         "ttft_ms": round(s.rng.uniform(200, 1500), 1),
         "status": "ok",
@@ -319,9 +317,7 @@ def generate_demo(
             file_day = date.fromisoformat(record["timestamp"][:10])
             if first <= file_day <= end:
                 seq += 1
-                pending.setdefault(file_day, []).append(
-                    (record["timestamp"], seq, orjson.dumps(record) + b"\n")
-                )
+                pending.setdefault(file_day, []).append((record["timestamp"], seq, orjson.dumps(record) + b"\n"))
         # Sessions of later local days start at the earliest on the previous UTC day: earlier days are final.
         for done in sorted(d for d in pending if d < day):
             written.append(_write_day(out_dir, done, pending.pop(done)))

@@ -76,9 +76,7 @@ def finish_reason(model: Model, *, tool_call: bool, truncated: bool) -> str:
     return "tool_calls" if tool_call else "length" if truncated else "stop"
 
 
-def _anthropic(
-    prompt: int, cached: int, output: int, ttl: str, caching: bool, rng: random.Random
-) -> dict[str, Any]:
+def _anthropic(prompt: int, cached: int, output: int, ttl: str, caching: bool, rng: random.Random) -> dict[str, Any]:
     if not caching:
         return {"input_tokens": prompt, "output_tokens": output,
                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}  # fmt: skip

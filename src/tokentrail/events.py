@@ -56,9 +56,7 @@ _FIELDS: list[tuple[str, list[pa.Field]]] = [
             _f("session_id", pa.string(), "Conversation or session the event belongs to."),
             _f("trace_id", pa.string(), "Trace id (hex for OpenTelemetry sources)."),
             _f("span_id", pa.string(), "Span / observation / record id within the trace."),
-            _f(
-                "parent_span_id", pa.string(), "Parent span; tool calls point at the LLM call that made them."
-            ),
+            _f("parent_span_id", pa.string(), "Parent span; tool calls point at the LLM call that made them."),
             _f("kind", pa.string(), "One of " + ", ".join(f"`{k}`" for k in KINDS) + ".", nullable=False),
             _f("name", pa.string(), "Span or step name as logged."),
         ],

@@ -84,9 +84,7 @@ def cost_report(
         + events.output_tokens
     )
     # Request-level spend only: LLM and embedding calls, and any other event that carries tokens.
-    t = events.filter(
-        (events.kind != "usage_bucket") & (events.kind.isin(["llm", "embedding"]) | (billed > 0))
-    )
+    t = events.filter((events.kind != "usage_bucket") & (events.kind.isin(["llm", "embedding"]) | (billed > 0)))
     local = local_time(t.started_at, zone)
     t = window(t, local, parse_day(since, "--since"), parse_day(until, "--until"))
     local = local_time(t.started_at, zone)
@@ -126,13 +124,7 @@ def _clean(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 
 def _warnings(t: ir.Table) -> list[str]:
     out: list[str] = []
-    billed = (
-        t.input_tokens
-        + t.cache_read_tokens
-        + t.cache_write_5m_tokens
-        + t.cache_write_1h_tokens
-        + t.output_tokens
-    )
+    billed = t.input_tokens + t.cache_read_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.output_tokens
     u = t.mutate(billed=billed).filter(lambda x: ~x.priced & (x.billed > 0))
     unpriced = (
         u.group_by(model=u.model.fill_null("(no model)"))
@@ -146,9 +138,7 @@ def _warnings(t: ir.Table) -> list[str]:
             f"unpriced model {u['model']!r}: {u['calls']} events, {u['tokens']:,} tokens not in cost_usd "
             "(add it to a price-override file)"
         )
-    flags = (
-        t.filter(t.flags.notnull()).select(flag=t.flags.unnest()).flag.value_counts().to_pyarrow().to_pylist()
-    )
+    flags = t.filter(t.flags.notnull()).select(flag=t.flags.unnest()).flag.value_counts().to_pyarrow().to_pylist()
     counts = {r["flag"]: r["flag_count"] for r in flags}
     for flag, meaning in _FLAG_WARNINGS.items():
         if counts.get(flag):

@@ -32,9 +32,7 @@ def check_zone(tz: str | None) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise WindowError(
-            f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Berlin"
-        ) from None
+        raise WindowError(f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Berlin") from None
     return name
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from tokentrail.cli.options import db_option, prices_option
+from tokentrail.outputs.render import console
 from tokentrail.pipeline import reprice as reprice_store
 from tokentrail.pricing import PRICE_DATA, pricer_from
 from tokentrail.sources import all_sources
@@ -32,4 +32,4 @@ def sources() -> None:
     out = Table("name", "reads")
     for source in all_sources():
         out.add_row(source.name, source.description)
-    Console().print(out)
+    console().print(out)

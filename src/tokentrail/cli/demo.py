@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from tokentrail.analyses.cost import cost_report
 from tokentrail.demo import generate_demo
+from tokentrail.outputs.render import console as console_
 from tokentrail.outputs.render import table
 from tokentrail.pipeline import ingest
 from tokentrail.pricing import PRICE_DATA
@@ -36,7 +36,7 @@ def demo(db: str | None, days: int, seed: int) -> None:
     target = Path(db or os.environ.get("TOKENTRAIL_DB") or DEMO_DB).expanduser()
     if target == DEMO_DB.expanduser() and target.exists():
         target.unlink()  # the demo database is ours: start it afresh so the demo is repeatable
-    console = Console()
+    console = console_()
     with tempfile.TemporaryDirectory(prefix="tokentrail-demo-") as tmp:
         with console.status("generating a synthetic organisation…"):
             files = generate_demo(Path(tmp), seed=seed, days=days)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tokentrail.cli.options import db_option, prices_option
+from tokentrail.outputs.render import console as console_
 from tokentrail.outputs.render import to_json
 from tokentrail.pipeline import default_paths, ingest
 from tokentrail.pricing import pricer_from
@@ -34,9 +34,7 @@ from tokentrail.store import Store
 @click.option("--feature", help="Attribute events without a feature tag to this feature.")
 @click.option("--environment", help="Attribute events without an environment to this environment.")
 @click.option("--no-content", is_flag=True, help="Store no prompt or response text, only sizes and hashes.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format."
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format.")
 def ingest_cmd(
     paths: tuple[Path, ...],
     source_name: str | None,
@@ -72,7 +70,7 @@ def ingest_cmd(
     ctx = ParseContext(defaults=defaults, keep_content=not no_content)
     pricer = pricer_from(Path(prices_file) if prices_file else None)
     total = sum(f.stat().st_size for t in targets for f in iter_files(t))
-    err = Console(stderr=True)
+    err = console_(stderr=True)
     with (
         Store.open(db) as store,
         Progress(
@@ -98,28 +96,21 @@ def ingest_cmd(
     if fmt == "json":
         click.echo(to_json({"db": str(db_path), **summary.as_dict()}))
         return
-    out = Console()
+    out = console_()
     out.print(f"[bold]ingested[/] into {db_path}")
-    out.print(
-        f"  files        {summary.files:,}  ({', '.join(f'{n} {s}' for s, n in summary.by_source.items())})"
-    )
+    out.print(f"  files        {summary.files:,}  ({', '.join(f'{n} {s}' for s, n in summary.by_source.items())})")
     out.print(f"  records      {summary.records:,}")
     out.print(
         f"  events       {summary.events:,}  (new {summary.written.new:,}, "
         f"updated {summary.written.updated:,}, duplicates skipped {summary.duplicates:,})"
     )
     out.print(
-        f"  quarantined  {summary.quarantined:,}"
-        + ("  (see the quarantine table)" if summary.quarantined else "")
+        f"  quarantined  {summary.quarantined:,}" + ("  (see the quarantine table)" if summary.quarantined else "")
     )
     if summary.skipped:
-        out.print(
-            f"  no event     {sum(summary.skipped.values()):,} records (titles, tool results, snapshots)"
-        )
+        out.print(f"  no event     {sum(summary.skipped.values()):,} records (titles, tool results, snapshots)")
     if summary.unpriced:
         names = ", ".join(f"{m} ({n})" for m, n in summary.unpriced.most_common(5))
-        out.print(
-            f"  [yellow]unpriced models[/]: {names}: tokens kept, cost unknown (add a --prices override)"
-        )
+        out.print(f"  [yellow]unpriced models[/]: {names}: tokens kept, cost unknown (add a --prices override)")
     for name in summary.unrecognised[:5]:
         out.print(f"  [yellow]not recognised[/]: {name}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from tokentrail.analyses.cost import KEYS, cost_report
 from tokentrail.cli.options import db_option
 from tokentrail.outputs.render import FORMATS, table, to_csv, to_json
+from tokentrail.outputs.render import console as console_
 from tokentrail.pricing import PRICE_DATA
 from tokentrail.store import Store
 from tokentrail.version import __version__
@@ -42,9 +42,7 @@ def report() -> None:
 @click.option("--tz", help="Time zone that cuts days, weeks and months (default: this machine's).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
-def cost(
-    by: tuple[str, ...], since: str | None, until: str | None, tz: str | None, fmt: str, db: str | None
-) -> None:
+def cost(by: tuple[str, ...], since: str | None, until: str | None, tz: str | None, fmt: str, db: str | None) -> None:
     """Spend and tokens by day, week, month, user, team, project, feature, model or session."""
     with Store.open(db, read_only=True) as store:
         result = cost_report(store.events(), list(by), since=since, until=until, tz=tz)
@@ -58,7 +56,7 @@ def cost(
         click.echo(to_csv(result.rows, [*result.keys, *(k for k, _ in COLUMNS)]), nl=False)
         click.echo(provenance, err=True)
         return
-    console = Console()
+    console = console_()
     columns = [(k, k) for k in result.keys] + COLUMNS
     console.print(
         table(

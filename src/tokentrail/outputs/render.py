@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "json", "csv")
@@ -33,7 +34,7 @@ def number(value: Any) -> str:
 def money(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"${value:,.4f}" if abs(value) < 100 else f"${value:,.2f}"
+    return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
 
 
 def table(
@@ -69,3 +70,9 @@ def _cell(key: str, value: Any, unpriced: int = 0) -> str:
     if value is None:
         return "(none)"
     return number(value)
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console that does not squeeze tables into 80 columns when output goes to a file or pipe."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=200)

@@ -38,9 +38,7 @@ class Pricer:
             name = self._names[key] = resolve_name(target or model, provider)
         return name
 
-    def rates_for(
-        self, model: str, provider: str | None, when: datetime, modifiers: tuple[str, ...]
-    ) -> Rates | None:
+    def rates_for(self, model: str, provider: str | None, when: datetime, modifiers: tuple[str, ...]) -> Rates | None:
         override = self.overrides.find(model, provider, when)
         if override is not None and override.discount is None:
             return override.own_rates()

@@ -76,8 +76,7 @@ def resolve_name(model: str, provider: str | None = None) -> ResolvedName:
             return ResolvedName(
                 "aws",
                 name,
-                "Bedrock application inference profile: map it to a model in the "
-                "price-override file ([[alias]])",
+                "Bedrock application inference profile: map it to a model in the price-override file ([[alias]])",
             )
         name, hint = ident, "aws"
 

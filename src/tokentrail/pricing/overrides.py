@@ -120,9 +120,7 @@ def _price(entry: dict[str, Any], where: str) -> PriceOverride:
         if key in entry:
             value = entry[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise OverrideError(
-                    f"{where}: '{key}' must be a non-negative number (USD per million tokens)"
-                )
+                raise OverrideError(f"{where}: '{key}' must be a non-negative number (USD per million tokens)")
             rates[key] = float(value)
     discount = entry.get("discount")
     if discount is not None and (
@@ -158,9 +156,7 @@ def load_overrides(path: Path) -> Overrides:
         raise OverrideError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"price", "alias"}
     if unknown:
-        raise OverrideError(
-            f"{path}: unknown section(s) {', '.join(sorted(unknown))}; use [[price]] and [[alias]]"
-        )
+        raise OverrideError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; use [[price]] and [[alias]]")
     prices = tuple(_price(e, f"{path}: [[price]] #{i + 1}") for i, e in enumerate(data.get("price", [])))
     aliases = []
     for i, entry in enumerate(data.get("alias", [])):

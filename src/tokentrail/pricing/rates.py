@@ -46,9 +46,7 @@ class Rates:
     def has_tier(self) -> bool:
         return any(getattr(self, b).tiers for b in BUCKETS)
 
-    def cost(
-        self, input_: int, cache_read: int, cache_write_5m: int, cache_write_1h: int, output: int
-    ) -> float:
+    def cost(self, input_: int, cache_read: int, cache_write_5m: int, cache_write_1h: int, output: int) -> float:
         """USD for one request. The tier is decided on the request's whole input, cache included."""
         request_input = input_ + cache_read + cache_write_5m + cache_write_1h
         return (

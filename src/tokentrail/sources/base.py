@@ -138,17 +138,11 @@ def iter_json_records(path: Path) -> Iterator[tuple[Line, dict[str, Any], list[s
                 for value in recovered:
                     yield line, value, ["recovered_from_torn_line"]
                 continue
-            reason = (
-                "incomplete trailing line (no newline at end of file)"
-                if not line.complete
-                else f"bad JSON: {exc}"
-            )
+            reason = "incomplete trailing line (no newline at end of file)" if not line.complete else f"bad JSON: {exc}"
             yield Quarantined(name, line.number, reason, line.raw)
             continue
         if not isinstance(value, dict):
-            yield Quarantined(
-                name, line.number, f"expected a JSON object, got {type(value).__name__}", line.raw
-            )
+            yield Quarantined(name, line.number, f"expected a JSON object, got {type(value).__name__}", line.raw)
             continue
         yield line, value, flags
 

@@ -64,9 +64,9 @@ class ClaudeCodeSource:
         compact = first.replace(b": ", b":")
         if b'"leafUuid"' in compact and b'"type":"summary"' in compact:
             return True
-        return (
-            b'"sessionId"' in compact and b'"uuid"' in compact and any(t in compact for t in _KNOWN_TYPES)
-        ) or (b'"sessionId"' in head and b'"parentUuid"' in head and b'"isSidechain"' in head)
+        return (b'"sessionId"' in compact and b'"uuid"' in compact and any(t in compact for t in _KNOWN_TYPES)) or (
+            b'"sessionId"' in head and b'"parentUuid"' in head and b'"isSidechain"' in head
+        )
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[dict[str, Any] | Quarantined | Skipped]:
         # The lines of one response are written next to each other, so only the last few responses
@@ -108,8 +108,7 @@ class ClaudeCodeSource:
             "project": rec.get("cwd") or ctx.defaults.get("project"),
             "user_id": ctx.defaults.get("user_id"),
             "team_id": ctx.defaults.get("team_id"),
-            "feature": ctx.defaults.get("feature")
-            or ("subagent" if rec.get("isSidechain") else "claude-code"),
+            "feature": ctx.defaults.get("feature") or ("subagent" if rec.get("isSidechain") else "claude-code"),
             "environment": ctx.defaults.get("environment"),
             "attributes": stringify_attributes(attrs),
             "flags": flags or None,

@@ -151,9 +151,7 @@ def to_buckets(raw: RawUsage, flags: list[str], *, details_subtracted: bool = Fa
             flags.append("output_excluded_reasoning")
     writes = raw.cache_write_5m + raw.cache_write_1h
     return {
-        "input_tokens": split_inclusive_input(inp, raw.cache_read, writes, flags)
-        if inclusive and cache
-        else inp,
+        "input_tokens": split_inclusive_input(inp, raw.cache_read, writes, flags) if inclusive and cache else inp,
         "cache_read_tokens": raw.cache_read,
         "cache_write_5m_tokens": raw.cache_write_5m,
         "cache_write_1h_tokens": raw.cache_write_1h,
@@ -378,9 +376,7 @@ def _text(attrs: Mapping[str, Any], keys: Iterable[str]) -> str | None:
 def _flattened(attrs: Mapping[str, Any], prefixes: tuple[str, ...]) -> str | None:
     """Message text spread over indexed keys (``llm.input_messages.0.message.content``...)."""
     ends = (".content", ".message_content.text")
-    parts = [
-        v for k, v in attrs.items() if k.startswith(prefixes) and k.endswith(ends) and isinstance(v, str)
-    ]
+    parts = [v for k, v in attrs.items() if k.startswith(prefixes) and k.endswith(ends) and isinstance(v, str)]
     return "\n".join(p for p in parts if p) or None
 
 

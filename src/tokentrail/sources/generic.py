@@ -44,12 +44,8 @@ __all__ = ["ALIASES", "FIELD_DOCS", "SOURCE", "GenericSource"]
 WRAPPER_KEYS = ("events", "data", "records")
 _DETECT_KEYS = detection_keys()
 # Top-level keys of formats other sources own: OTLP JSON and Langfuse trace exports.
-_FOREIGN_KEYS = frozenset(
-    {"resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics", "observations"}
-)
-_CLAUDE_CODE_TYPES = frozenset(
-    {"user", "assistant", "summary", "system", "file-history-snapshot", "queue-operation"}
-)
+_FOREIGN_KEYS = frozenset({"resourceSpans", "resource_spans", "resourceLogs", "resourceMetrics", "observations"})
+_CLAUDE_CODE_TYPES = frozenset({"user", "assistant", "summary", "system", "file-history-snapshot", "queue-operation"})
 _CLAUDE_CODE_KEYS = ("uuid", "leafUuid", "parentUuid")
 _ITEM_PREFIX = re.compile(r"^(?:item|(?:" + "|".join(WRAPPER_KEYS) + r")\.item)$")
 

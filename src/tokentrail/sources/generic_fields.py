@@ -289,9 +289,7 @@ class _Reader:
         return any(marker in obj for obj in self.raw for marker in INCLUSIVE_MARKERS)
 
 
-def _usage_containers(
-    record: dict[str, Any], found: Found, flags: list[str]
-) -> tuple[list[dict[str, Any]], bool]:
+def _usage_containers(record: dict[str, Any], found: Found, flags: list[str]) -> tuple[list[dict[str, Any]], bool]:
     """The objects to read counts from, and whether the record said its usage is null."""
     hit = found.get("usage")
     if hit is None:

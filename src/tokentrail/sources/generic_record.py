@@ -48,9 +48,7 @@ _KIND_SYNONYMS: dict[str, str] = {
     for word in words
 }
 _OK_STATUS = frozenset({"ok", "success", "succeeded", "successful", "completed", "complete", "done"})
-_ERROR_STATUS = frozenset(
-    {"error", "failed", "failure", "fail", "errored", "timeout", "cancelled", "canceled"}
-)
+_ERROR_STATUS = frozenset({"error", "failed", "failure", "fail", "errored", "timeout", "cancelled", "canceled"})
 _MAX_ERROR_TYPE = 120
 # What identifies a record without an id of its own; the file and line are deliberately not in it.
 _ID_FIELDS = (
@@ -247,9 +245,7 @@ def _event_id(found: Found, row: dict[str, Any]) -> str:
     return stable_id(SOURCE_NAME, own, row["started_at"].isoformat(), *content, text_hash(row["output_text"]))
 
 
-def to_event(
-    record: dict[str, Any], source_ref: str, flags: list[str], ctx: ParseContext
-) -> dict[str, Any] | str:
+def to_event(record: dict[str, Any], source_ref: str, flags: list[str], ctx: ParseContext) -> dict[str, Any] | str:
     """An event row for ``record``, or the reason it has to be quarantined."""
     found = resolve(record)
     started, ended, latency = _times(found)

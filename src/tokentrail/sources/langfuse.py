@@ -103,11 +103,7 @@ class LangfuseSource:
         compact = head.replace(b'": ', b'":')
         if b'"observations":[' in compact:
             return True
-        return (
-            b'"traceId"' in head
-            and b'"type"' in head
-            and (b'"usageDetails"' in head or b'"startTime"' in head)
-        )
+        return b'"traceId"' in head and b'"type"' in head and (b'"usageDetails"' in head or b'"startTime"' in head)
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[dict[str, Any] | Quarantined | Skipped]:
         head = read_head(path).lstrip()
@@ -284,17 +280,14 @@ def _usage(obs: dict[str, Any], flags: list[str]) -> dict[str, int] | None:
             flags.append(f"null_usage_{key}")
 
     def count(keys: tuple[str, ...]) -> int | None:
-        return next(
-            (to_int(details[k], flags, "usage_" + k) for k in keys if details.get(k) is not None), None
-        )
+        return next((to_int(details[k], flags, "usage_" + k) for k in keys if details.get(k) is not None), None)
 
     writes_5m = count(_CACHE_WRITE_5M) or 0
     writes_1h = count(_CACHE_WRITE_1H) or 0
     writes = count(_CACHE_WRITE) or 0
     # input_*/output_* detail keys are Langfuse's own, which its SDKs subtract ("input_tokens" is a count).
     subtracted = any(
-        k in _EXCLUSIVE_NAMES or (k.startswith(("input_", "output_")) and k not in _INPUT + _OUTPUT)
-        for k in details
+        k in _EXCLUSIVE_NAMES or (k.startswith(("input_", "output_")) and k not in _INPUT + _OUTPUT) for k in details
     )
     raw = RawUsage(
         input=count(_INPUT),

@@ -261,9 +261,7 @@ def _row(span: _Span, where: _Where, ctx: ParseContext, flags: list[str]) -> dic
     extra = {**{k: v for k, v in res.items() if v is not None}, **fields.pop("attributes", {})}
     text_in, text_out = fields.pop("input_text", None), fields.pop("output_text", None)
     session = fields.pop("session_id", None) or res.get("session.id")
-    user = (
-        fields.pop("user_id", None) or res.get("user.id") or res.get("enduser.id") or defaults.get("user_id")
-    )
+    user = fields.pop("user_id", None) or res.get("user.id") or res.get("enduser.id") or defaults.get("user_id")
     service = res.get("service.name")
     project = service if isinstance(service, str) and not service.startswith("unknown_service") else None
     environment = res.get("deployment.environment.name") or res.get("deployment.environment")
@@ -286,9 +284,7 @@ def _row(span: _Span, where: _Where, ctx: ParseContext, flags: list[str]) -> dic
         attributes=stringify_attributes(extra),
         started_at=span.start,
         ended_at=span.end,
-        latency_ms=(span.end - span.start).total_seconds() * 1000
-        if timed or span.end == span.start
-        else None,
+        latency_ms=(span.end - span.start).total_seconds() * 1000 if timed or span.end == span.start else None,
         status="error" if failed else "ok",
         error_type=error_type if failed else None,
         input_text=text_in if ctx.keep_content else None,
@@ -301,9 +297,7 @@ def _decode_attributes(kvs: Any) -> dict[str, Any]:
     """OTLP ``[{key, value: AnyValue}]`` to a plain dict."""
     if isinstance(kvs, dict):  # some encoders write a map already
         return dict(kvs)
-    return {
-        kv["key"]: _any_value(kv.get("value")) for kv in kvs or [] if isinstance(kv, dict) and "key" in kv
-    }
+    return {kv["key"]: _any_value(kv.get("value")) for kv in kvs or [] if isinstance(kv, dict) and "key" in kv}
 
 
 def _any_value(value: Any) -> Any:

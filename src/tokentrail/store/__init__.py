@@ -26,9 +26,7 @@ from tokentrail.store.migrations import migrate
 __all__ = ["DEFAULT_DB", "Store", "StoreError", "WriteCounts", "resolve_db_path"]
 
 DEFAULT_DB = (
-    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    / "tokentrail"
-    / "tokentrail.duckdb"
+    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tokentrail" / "tokentrail.duckdb"
 )
 
 _BILLED = "input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens"
@@ -63,9 +61,7 @@ class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         if read_only and not path.exists():
-            raise StoreError(
-                f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)"
-            )
+            raise StoreError(f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(path), read_only=read_only)
@@ -91,9 +87,9 @@ class Store:
 
     def _has_table(self, name: str) -> bool:
         return bool(
-            self.con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-            ).fetchall()[0][0]
+            self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[
+                0
+            ][0]
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -141,9 +137,7 @@ class Store:
         finally:
             con.unregister("_incoming")
             con.close()
-        return WriteCounts(
-            new=staged - existing, updated=better, unchanged=len(batch) - (staged - existing) - better
-        )
+        return WriteCounts(new=staged - existing, updated=better, unchanged=len(batch) - (staged - existing) - better)
 
     def write_quarantine(self, items: Iterable[tuple[str | None, Quarantined]]) -> int:
         rows = [
@@ -189,9 +183,7 @@ class Store:
             return 0
         table = pa.Table.from_pylist(
             [{k: r[k] for k in ("event_id", "model_id", "cost_usd", "priced", "flags")} for r in rows],
-            schema=pa.schema(
-                [EVENT_SCHEMA.field(n) for n in ("event_id", "model_id", "cost_usd", "priced", "flags")]
-            ),
+            schema=pa.schema([EVENT_SCHEMA.field(n) for n in ("event_id", "model_id", "cost_usd", "priced", "flags")]),
         )
         con = self.con.cursor()
         con.register("_repriced", table)
