@@ -116,9 +116,7 @@ def test_traces_sessions_and_retries(full: tuple[list[Path], list[dict[str, Any]
     nested = [
         r
         for r in recs
-        if r["kind"] == "tool"
-        and parent_kind(r) == "llm"
-        and parent_kind(by_span[r["parent_span_id"]]) == "agent"
+        if r["kind"] == "tool" and parent_kind(r) == "llm" and parent_kind(by_span[r["parent_span_id"]]) == "agent"
     ]
     assert nested  # agent → llm → tool
     turns = Counter(r["session_id"] for r in recs if r["kind"] == "llm")
@@ -164,8 +162,6 @@ def test_every_line_parses_with_the_generic_source(tmp_path: Path) -> None:
         r["input_tokens"] + r["cache_read_tokens"] for _, r in openai
     )
     # Anthropic input_tokens are already uncached and pass through unchanged
-    anthropic = [
-        (s, r) for s, r in zip(raw, rows, strict=True) if s.get("provider") == "anthropic" and s["usage"]
-    ]
+    anthropic = [(s, r) for s, r in zip(raw, rows, strict=True) if s.get("provider") == "anthropic" and s["usage"]]
     assert all(r["input_tokens"] == s["usage"]["input_tokens"] for s, r in anthropic)
     assert {r["provider"] for r in rows if r["model"] == "acme-internal-llm-v2"} <= {"acme"}

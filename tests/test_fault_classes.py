@@ -165,9 +165,9 @@ def test_generic_rows_of_the_catalogue(tmp_path: Path, store) -> None:
     )
     summary = ingest(store, [tmp_path])
     assert summary.quarantined == 0
-    assert cost_of(
-        store, "event_id IN (SELECT event_id FROM events WHERE model LIKE 'claude-3-5%')"
-    ) == pytest.approx(0.00375)
+    assert cost_of(store, "event_id IN (SELECT event_id FROM events WHERE model LIKE 'claude-3-5%')") == pytest.approx(
+        0.00375
+    )
     f15 = store.con.execute(
         "SELECT cost_usd, cost_reported_usd, flags FROM events WHERE model LIKE 'vertex%'"
     ).fetchall()[0]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from tokentrail.events import Quarantined
+from tokentrail.pipeline_worker import FilePart, parse_file
 from tokentrail.pricing import PRICE_DATA, Pricer
 from tokentrail.sources import SourceError, detect, get, iter_files
 from tokentrail.sources.base import HEAD_BYTES, ParseContext, Skipped, Source
@@ -18,6 +24,10 @@ from tokentrail.store import Store, WriteCounts
 from tokentrail.version import __version__
 
 BATCH_ROWS = 20_000
+# Files up to this size go to worker processes whole; larger ones are streamed in this process.
+PARALLEL_MAX_FILE_BYTES = 32 << 20
+# Below this much input, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 24 << 20
 CLAUDE_ROOTS = (Path.home() / ".claude" / "projects", Path.home() / ".config" / "claude" / "projects")
 
 
@@ -78,8 +88,14 @@ def ingest(
     ctx: ParseContext | None = None,
     pricer: Pricer | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
-    """Read every file under ``paths`` into the store. Bad records are quarantined; ingest goes on."""
+    """Read every file under ``paths`` into the store. Bad records are quarantined; ingest goes on.
+
+    Many small files (a Claude Code projects folder) are parsed and priced in worker processes
+    while this process writes; a large file is streamed here in batches, so memory stays bounded.
+    Results are written in input order, so the outcome does not depend on the number of workers.
+    """
     ctx = ctx or ParseContext()
     pricer = pricer or Pricer()
     summary = IngestSummary()
@@ -87,8 +103,12 @@ def ingest(
     planned = plan(paths, source_name)
     rows: list[dict[str, Any]] = []
     bad: list[tuple[str | None, Quarantined]] = []
+    parsed: list[pa.Table] = []  # workers' tables, written together: one transaction per batch, not per file
 
     def flush() -> None:
+        if parsed:
+            summary.written.add(store.write_arrow(pa.concat_tables(parsed)))
+            parsed.clear()
         if rows:
             pricer.price_rows(rows)
             for row in rows:
@@ -100,7 +120,18 @@ def ingest(
             summary.quarantined_new += store.write_quarantine(bad)
             bad.clear()
 
-    for file, source in planned:
+    def take(part: FilePart) -> None:
+        summary.records += part.records
+        summary.events += part.events
+        summary.quarantined += len(part.quarantined)
+        summary.skipped.update(part.skipped)
+        summary.unpriced.update(part.unpriced)
+        bad.extend((part.source, q) for q in part.quarantined)
+        parsed.extend(part.tables)
+        if sum(t.num_rows for t in parsed) >= BATCH_ROWS:
+            flush()
+
+    for file, source, part in _parse_in_order(planned, ctx, pricer, workers):
         summary.files += 1
         if source is None:
             summary.unrecognised.append(str(file))
@@ -109,10 +140,13 @@ def ingest(
             summary.records += 1
         else:
             summary.by_source[source.name] += 1
-            try:
-                _read_file(source, file, ctx, summary, rows, bad, flush)
-            except OSError as exc:
-                raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
+            if part is not None:
+                take(part)
+            else:
+                try:
+                    _read_file(source, file, ctx, summary, rows, bad, flush)
+                except OSError as exc:
+                    raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
         if on_file:
             on_file(file, file.stat().st_size)
     flush()
@@ -134,6 +168,42 @@ def ingest(
     )
     store.set_meta("price_data", PRICE_DATA)
     return summary
+
+
+def _parse_in_order(
+    planned: list[tuple[Path, Source | None]], ctx: ParseContext, pricer: Pricer, workers: int | None
+) -> Iterator[tuple[Path, Source | None, FilePart | None]]:
+    """Each planned file with its parsed part when a worker read it (None: read it here, streaming)."""
+    small = [(f, s) for f, s in planned if s is not None and f.stat().st_size <= PARALLEL_MAX_FILE_BYTES]
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if workers < 2 or sum(f.stat().st_size for f, _ in small) < PARALLEL_MIN_BYTES:
+        for file, source in planned:
+            yield file, source, None
+        return
+    jobs = {f for f, _ in small}
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[Path, Source | None, Future[FilePart] | None]] = deque()
+        for file, source in planned:
+            future = None
+            if file in jobs and source is not None:
+                future = pool.submit(parse_file, source.name, file, ctx, pricer.overrides)
+            pending.append((file, source, future))
+            # A bounded window of parsed-but-unwritten files keeps memory flat however many files there are.
+            while len(pending) > 4 * workers:
+                yield _resolve(pending.popleft())
+        while pending:
+            yield _resolve(pending.popleft())
+
+
+def _resolve(item: tuple[Path, Source | None, Future[FilePart] | None]) -> tuple[Path, Source | None, FilePart | None]:
+    file, source, future = item
+    if future is None:
+        return file, source, None
+    try:
+        return file, source, future.result()
+    except OSError as exc:
+        raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
 
 
 def _read_file(

@@ -95,9 +95,7 @@ def test_week_and_month_keys(evening) -> None:
 
 
 def test_since_until_are_local_days_inclusive(evening) -> None:
-    only_25 = cost_report(
-        evening.events(), ["day"], tz="America/Los_Angeles", since="2025-01-25", until="2025-01-25"
-    )
+    only_25 = cost_report(evening.events(), ["day"], tz="America/Los_Angeles", since="2025-01-25", until="2025-01-25")
     assert [r["day"] for r in only_25.rows] == ["2025-01-25"]
     assert only_25.totals["calls"] == 1
 

@@ -37,9 +37,7 @@ def test_ingest_summary_json(tmp_path: Path, runner: CliRunner, samples: Path) -
 
 
 def test_report_cost_json_shape_and_values(db: Path, runner: CliRunner) -> None:
-    result = runner.invoke(
-        main, ["report", "cost", "--by", "day", "--tz", "UTC", "--format", "json", "--db", str(db)]
-    )
+    result = runner.invoke(main, ["report", "cost", "--by", "day", "--tz", "UTC", "--format", "json", "--db", str(db)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"rows", "totals", "warnings"}
@@ -111,9 +109,7 @@ def test_unpriced_model_reported(tmp_path: Path, runner: CliRunner) -> None:
     path = str(tmp_path / "u.duckdb")
     ingest = runner.invoke(main, ["ingest", str(tmp_path / "in"), "--db", path])
     assert "unpriced models" in ingest.stdout and "claude-private-x" in ingest.stdout
-    data = json.loads(
-        runner.invoke(main, ["report", "cost", "--format", "json", "--tz", "UTC", "--db", path]).stdout
-    )
+    data = json.loads(runner.invoke(main, ["report", "cost", "--format", "json", "--tz", "UTC", "--db", path]).stdout)
     assert any("claude-private-x" in w for w in data["warnings"])
 
 

@@ -58,9 +58,7 @@ def test_exactly_at_threshold_is_base_rate_one_above_is_tier() -> None:
 
 def test_two_requests_under_threshold_are_not_tiered_together() -> None:
     p = Pricer()
-    costs = [
-        price("claude-sonnet-4-5-20250929", input_tokens=150_000, pricer=p)["cost_usd"] for _ in range(2)
-    ]
+    costs = [price("claude-sonnet-4-5-20250929", input_tokens=150_000, pricer=p)["cost_usd"] for _ in range(2)]
     assert sum(costs) == pytest.approx(2 * 150_000 * 3 / 1e6)
 
 
@@ -102,9 +100,7 @@ def test_model_name_variants_resolve(model: str, provider: str | None, expected:
 
 
 def test_gemini_flash_lite() -> None:
-    assert price("gemini-3.1-flash-lite", input_tokens=1000, output_tokens=1000)["cost_usd"] == pytest.approx(
-        0.00175
-    )
+    assert price("gemini-3.1-flash-lite", input_tokens=1000, output_tokens=1000)["cost_usd"] == pytest.approx(0.00175)
 
 
 def test_unknown_model_is_unpriced_never_zero() -> None:
@@ -180,9 +176,7 @@ def test_cache_write_billed_in_one_bucket() -> None:
 
 def test_price_modifiers() -> None:
     # Batch: half of 1,000×3 + 1,000×15 = $0.009.
-    batch = price(
-        "claude-sonnet-4-5-20250929", mods="service_tier=batch", input_tokens=1000, output_tokens=1000
-    )
+    batch = price("claude-sonnet-4-5-20250929", mods="service_tier=batch", input_tokens=1000, output_tokens=1000)
     assert batch["cost_usd"] == pytest.approx(0.009)
     # US-only inference: 1.1 × (1,000×5 + 1,000×25) on Opus 4.6 = $0.033.
     geo = price(

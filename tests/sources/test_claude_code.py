@@ -91,9 +91,7 @@ def test_streamed_content_blocks_count_once(tmp_path: Path, store) -> None:
     write_jsonl(
         tmp_path / "s.jsonl",
         [
-            assistant(
-                "msg_t1", req="req_t1", stop=None, usage=u, content=[{"type": "thinking", "thinking": "..."}]
-            ),
+            assistant("msg_t1", req="req_t1", stop=None, usage=u, content=[{"type": "thinking", "thinking": "..."}]),
             assistant(
                 "msg_t1",
                 req="req_t1",
@@ -145,9 +143,7 @@ def test_resumed_session_copy_counts_once(tmp_path: Path, store) -> None:
         tmp_path / "sess-b.jsonl",
         [
             assistant("msg_a1", session="sess-b", **a1),
-            assistant(
-                "msg_b1", session="sess-b", req="req_b1", ts="2025-06-04T14:00:00.000Z", usage=usage(50, 80)
-            ),
+            assistant("msg_b1", session="sess-b", req="req_b1", ts="2025-06-04T14:00:00.000Z", usage=usage(50, 80)),
         ],
     )
     ingest(store, [tmp_path])
@@ -172,27 +168,19 @@ def test_missing_request_id_dedupes_on_message_id(tmp_path: Path, store) -> None
 
 def test_one_hour_cache_writes_at_twice_input(tmp_path: Path, store) -> None:
     """Fault 9: 4,000 5m + 6,000 1h writes = 4,000×3.75 + 6,000×6 per MTok = $0.051 (not $0.0375)."""
-    u = usage(
-        0, 0, 10000, 0, cache_creation={"ephemeral_5m_input_tokens": 4000, "ephemeral_1h_input_tokens": 6000}
-    )
+    u = usage(0, 0, 10000, 0, cache_creation={"ephemeral_5m_input_tokens": 4000, "ephemeral_1h_input_tokens": 6000})
     write_jsonl(tmp_path / "s.jsonl", [assistant("msg_t9", usage=u)])
     ingest(store, [tmp_path])
-    row = store.con.execute(
-        "SELECT cache_write_5m_tokens, cache_write_1h_tokens, cost_usd FROM events"
-    ).fetchone()
+    row = store.con.execute("SELECT cache_write_5m_tokens, cache_write_1h_tokens, cost_usd FROM events").fetchone()
     assert row[:2] == (4000, 6000)
     assert row[2] == pytest.approx(0.051)
 
 
 def test_split_short_of_aggregate_prices_remainder_at_5m(tmp_path: Path, store) -> None:
-    u = usage(
-        0, 0, 10000, 0, cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 6000}
-    )
+    u = usage(0, 0, 10000, 0, cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 6000})
     write_jsonl(tmp_path / "s.jsonl", [assistant("m", usage=u)])
     ingest(store, [tmp_path])
-    row = store.con.execute(
-        "SELECT cache_write_5m_tokens, cache_write_1h_tokens, cost_usd FROM events"
-    ).fetchone()
+    row = store.con.execute("SELECT cache_write_5m_tokens, cache_write_1h_tokens, cost_usd FROM events").fetchone()
     assert row == (4000, 6000, pytest.approx(0.051))
 
 
@@ -211,9 +199,7 @@ def test_synthetic_lines_are_error_events_not_priced(tmp_path: Path, store) -> N
         ],
     )
     ingest(store, [tmp_path])
-    row = store.con.execute(
-        "SELECT kind, status, error_type, priced FROM events WHERE model='<synthetic>'"
-    ).fetchone()
+    row = store.con.execute("SELECT kind, status, error_type, priced FROM events WHERE model='<synthetic>'").fetchone()
     assert row == ("event", "error", "rate_limit", True)
     assert totals(store)["calls"] == 1
 
@@ -222,9 +208,7 @@ def test_tool_results_give_status_and_latency(tmp_path: Path, store) -> None:
     write_jsonl(
         tmp_path / "s.jsonl",
         [
-            assistant(
-                "m1", content=[{"type": "tool_use", "id": "tu1", "name": "Bash", "input": {"command": "ls"}}]
-            ),
+            assistant("m1", content=[{"type": "tool_use", "id": "tu1", "name": "Bash", "input": {"command": "ls"}}]),
             {
                 "type": "user",
                 "sessionId": "s1",
@@ -306,9 +290,7 @@ def test_invalid_utf8_is_kept_and_flagged(tmp_path: Path, store) -> None:
     write_jsonl(tmp_path / "s.jsonl", [raw])
     summary = ingest(store, [tmp_path])
     assert summary.quarantined == 0
-    row = store.con.execute(
-        "SELECT input_tokens, output_tokens, flags FROM events WHERE kind='llm'"
-    ).fetchone()
+    row = store.con.execute("SELECT input_tokens, output_tokens, flags FROM events WHERE kind='llm'").fetchone()
     assert row[:2] == (7, 3) and "invalid_utf8" in row[2]
 
 
@@ -339,9 +321,7 @@ def test_null_and_negative_token_fields(tmp_path: Path, store) -> None:
         180,
     )
     flags = dict(
-        store.con.execute(
-            "SELECT span_id, flags FROM events WHERE kind='llm' AND flags IS NOT NULL"
-        ).fetchall()
+        store.con.execute("SELECT span_id, flags FROM events WHERE kind='llm' AND flags IS NOT NULL").fetchall()
     )
     assert "usage_missing" in flags["m2"] and "negative_input_tokens" in flags["m4"]
     assert any("negative" in w for w in report.warnings)

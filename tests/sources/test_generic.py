@@ -18,9 +18,7 @@ TS = "2025-06-09T10:00:00Z"
 
 
 def write_jsonl(path: Path, records: list[Any], *, ensure_ascii: bool = True) -> Path:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=ensure_ascii) + "\n" for r in records), encoding="utf-8"
-    )
+    path.write_text("".join(json.dumps(r, ensure_ascii=ensure_ascii) + "\n" for r in records), encoding="utf-8")
     return path
 
 
@@ -337,9 +335,7 @@ def test_utf8_bom(tmp_path: Path) -> None:
 
 def test_bom_before_a_json_array(tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
-    path.write_text(
-        json.dumps([{"timestamp": TS, "model": "gpt-4o", "prompt_tokens": 7}]), encoding="utf-8-sig"
-    )
+    path.write_text(json.dumps([{"timestamp": TS, "model": "gpt-4o", "prompt_tokens": 7}]), encoding="utf-8-sig")
     assert one(path)["input_tokens"] == 7
 
 
@@ -370,9 +366,7 @@ def test_torn_last_line(tmp_path: Path) -> None:
     good = [json.dumps({"timestamp": TS, "model": "gpt-4o", "session_id": str(i), "prompt_tokens": 10 * i})
             for i in (1, 2)]  # fmt: skip
     path = tmp_path / "torn.jsonl"
-    path.write_text(
-        good[0] + "\n" + good[1] + "\n" + '{"timestamp":"2025-06-09T10:05:00Z","mod', encoding="utf-8"
-    )
+    path.write_text(good[0] + "\n" + good[1] + "\n" + '{"timestamp":"2025-06-09T10:05:00Z","mod', encoding="utf-8")
     rows, bad = parse(path)
     assert [r["input_tokens"] for r in rows] == [10, 20]
     assert len(bad) == 1
@@ -475,9 +469,7 @@ def test_short_ids_are_not_trusted_alone(tmp_path: Path) -> None:
 
 def test_content_differences_give_different_ids(tmp_path: Path) -> None:
     base = {"timestamp": TS, "session_id": "s", "model": "gpt-4o", "prompt_tokens": 10}
-    rows, _ = parse(
-        write_jsonl(tmp_path / "d.jsonl", [base, {**base, "prompt_tokens": 11}, {**base, "span_id": "x"}])
-    )
+    rows, _ = parse(write_jsonl(tmp_path / "d.jsonl", [base, {**base, "prompt_tokens": 11}, {**base, "span_id": "x"}]))
     assert len({r["event_id"] for r in rows}) == 3
 
 
@@ -590,9 +582,7 @@ def test_does_not_claim_other_json(tmp_path: Path) -> None:
         path = write_jsonl(tmp_path / name, [record])
         assert not SOURCE.detect(read_head(path), path), name
     lf = tmp_path / "lf.json"
-    lf.write_text(
-        json.dumps({"trace": {"id": "t", "timestamp": TS}, "observations": [{"model": "x"}]}, indent=2)
-    )
+    lf.write_text(json.dumps({"trace": {"id": "t", "timestamp": TS}, "observations": [{"model": "x"}]}, indent=2))
     assert not SOURCE.detect(read_head(lf), lf)
     assert not SOURCE.detect(b"not json at all", tmp_path / "x.txt")
 

@@ -105,9 +105,7 @@ def test_trace_observations_copy_is_not_counted_twice(samples: Path) -> None:
 
 def test_trace_fields_are_copied_to_observations(samples: Path) -> None:
     rows, _ = parse(samples / "langfuse" / "autogen-2025-06-06.trace.json")
-    assert {(r["session_id"], r["user_id"], r["environment"]) for r in rows} == {
-        ("session_abc", "user_123", "default")
-    }
+    assert {(r["session_id"], r["user_id"], r["environment"]) for r in rows} == {("session_abc", "user_123", "default")}
     assert {r["trace_id"] for r in rows} == {"1b72c51fabed12ae7df83bfd4a09f545"}
     # The chat generation ran from 11:31:33.978 to 11:31:34.606: 628 ms.
     (llm,) = [r for r in rows if r["kind"] == "llm"]
@@ -290,9 +288,7 @@ def test_content_can_be_dropped_but_hash_kept(samples: Path) -> None:
 
 def test_detect_by_content(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
-    claude = (
-        b'{"type":"user","sessionId":"s1","uuid":"u1","message":{"role":"user","content":"observations"}}\n'
-    )
+    claude = b'{"type":"user","sessionId":"s1","uuid":"u1","message":{"role":"user","content":"observations"}}\n'
     otlp = b'{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"ab","startTimeUnixNano":"1"}]}]}]}'
     listing = json.dumps([observation("o1")]).encode()
     assert SOURCE.detect(b'{\n  "trace": {},\n  "observations": [\n', path)

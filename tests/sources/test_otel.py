@@ -54,9 +54,7 @@ def kv(attrs: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def span(
-    span_id: str, attrs: dict[str, Any], *, parent: str = "", kind: int = 3, **extra: Any
-) -> dict[str, Any]:
+def span(span_id: str, attrs: dict[str, Any], *, parent: str = "", kind: int = 3, **extra: Any) -> dict[str, Any]:
     return {
         "traceId": TRACE,
         "spanId": span_id,
@@ -274,9 +272,7 @@ def test_vercel_ai_sdk_names_and_rollup(tmp_path: Path) -> None:
         "ai.response.finishReason": "stop",
         "ai.telemetry.metadata.userId": "alice",
     }
-    doc = request(
-        span("00000000000000a1", outer, kind=1), span("00000000000000a2", inner, parent="00000000000000a1")
-    )
+    doc = request(span("00000000000000a1", outer, kind=1), span("00000000000000a2", inner, parent="00000000000000a1"))
     rows, _ = parse(write_json(tmp_path, "v.json", doc))
     by_id = {r["span_id"]: r for r in rows}
     # The doGenerate call counts: 250 in, 60 out. The generateText parent repeats those same
@@ -349,9 +345,7 @@ def test_pretty_document_is_streamed_with_resource_attributes(tmp_path: Path) ->
     step = span("00000000000000d3", {"custom.step": "plan"}, kind=1)
     step["endTimeUnixNano"] = step["startTimeUnixNano"]
     resource = {"service.name": "support-bot", "deployment.environment.name": "prod", "team.id": "search"}
-    path = write_json(
-        tmp_path, "doc.json", request(span("00000000000000d1", chat), failed, step, resource=resource)
-    )
+    path = write_json(tmp_path, "doc.json", request(span("00000000000000d1", chat), failed, step, resource=resource))
     assert path.read_text().startswith("{\n")
     rows, bad = parse(path)
     assert bad == []

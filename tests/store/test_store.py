@@ -109,3 +109,23 @@ def test_killed_ingest_keeps_only_whole_batches(tmp_path: Path) -> None:
         n = s.count()
     print("committed before the kill:", n)
     assert n % 10_000 == 0 or n == 120_000, n
+
+
+def test_parallel_ingest_equals_serial(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes parse small files; the stored events are the same as a serial run's."""
+    import tokentrail.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    folder = samples / "claude-code" / "projects"
+    snapshots = []
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.duckdb") as s:
+            summary = ingest(s, [folder], workers=workers)
+            assert (summary.events, summary.quarantined) == (612, 0)
+            snapshots.append(
+                s.con.execute(
+                    "SELECT event_id, kind, input_tokens, output_tokens, cost_usd, session_id "
+                    "FROM events ORDER BY event_id"
+                ).fetchall()
+            )
+    assert snapshots[0] == snapshots[1]
