@@ -342,3 +342,18 @@ def test_non_usage_records_are_counted_not_lost(tmp_path: Path) -> None:
         "claude_code:file-history-snapshot",
         "claude_code:summary",
     ]
+
+
+def test_nested_subagent_folder(tmp_path: Path, store) -> None:
+    """v2.1.x writes subagents to <session>/subagents/agent-<id>.jsonl with the parent's sessionId."""
+    root = tmp_path / "projects" / "-home-dev-proj"
+    write_jsonl(root / "sess-p.jsonl", [assistant("m-main", session="sess-p", usage=usage(10, 10))])
+    write_jsonl(
+        root / "sess-p" / "subagents" / "agent-a1.jsonl",
+        [assistant("m-sub", session="sess-p", usage=usage(20, 20), isSidechain=True, agentId="a1")],
+    )
+    summary = ingest(store, [tmp_path / "projects"])
+    assert summary.by_source == {"claude_code": 2}
+    rows = store.con.execute("SELECT span_id, session_id, feature FROM events WHERE kind='llm' ORDER BY 1").fetchall()
+    assert rows == [("m-main", "sess-p", "claude-code"), ("m-sub", "sess-p", "subagent")]
+    assert totals(store)["input_tokens"] == 30
