@@ -149,3 +149,15 @@ def test_unreadable_file(tmp_path: Path, runner: CliRunner) -> None:
     if os.geteuid() == 0:
         pytest.skip("root reads files whatever their mode")
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_quarantine_listing(tmp_path: Path, runner: CliRunner) -> None:
+    write_jsonl(tmp_path / "in" / "s.jsonl", [assistant("m1"), b"{not json"])
+    path = str(tmp_path / "q.duckdb")
+    assert runner.invoke(main, ["ingest", str(tmp_path / "in"), "--db", path]).exit_code == 0
+    data = json.loads(runner.invoke(main, ["quarantine", "--db", path, "--format", "json"]).stdout)
+    assert data["total"] == 1
+    assert data["records"][0]["line"] == 2 and data["records"][0]["raw"] == "{not json"
+    assert "bad JSON" in data["records"][0]["reason"]
+    table = runner.invoke(main, ["quarantine", "--db", path])
+    assert table.exit_code == 0 and "Quarantined records: 1" in table.stdout

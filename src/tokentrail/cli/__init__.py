@@ -82,6 +82,7 @@ def _register() -> None:
     main.add_command(demo.demo)
     main.add_command(admin.reprice)
     main.add_command(admin.sources)
+    main.add_command(admin.quarantine)
 
 
 _register()
