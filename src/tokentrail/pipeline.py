@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from tokentrail.events import Quarantined
-from tokentrail.pipeline_worker import FilePart, parse_file
+from tokentrail.pipeline_worker import FilePart, parse_file, screen_rows
 from tokentrail.pricing import PRICE_DATA, Pricer
 from tokentrail.sources import SourceError, detect, get, iter_files
 from tokentrail.sources.base import HEAD_BYTES, ParseContext, Skipped, Source
@@ -43,6 +43,7 @@ class IngestSummary:
     by_source: Counter[str] = field(default_factory=Counter)
     unpriced: Counter[str] = field(default_factory=Counter)
     unrecognised: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def duplicates(self) -> int:
@@ -62,6 +63,7 @@ class IngestSummary:
             "files_by_source": dict(self.by_source),
             "unpriced_models": dict(self.unpriced),
             "unrecognised_files": self.unrecognised,
+            "unreadable": self.unreadable,
         }
 
 
@@ -70,14 +72,21 @@ def default_paths() -> list[Path]:
     return [p for p in CLAUDE_ROOTS if p.is_dir()]
 
 
-def plan(paths: Sequence[Path], source_name: str | None) -> list[tuple[Path, Source | None]]:
-    """Every input file with the source that will read it (None: nothing recognised it)."""
+def plan(
+    paths: Sequence[Path], source_name: str | None
+) -> tuple[list[tuple[Path, Source | None]], list[tuple[Path, str]]]:
+    """Every input file with the source that will read it (None: nothing recognised it), and the
+    files and folders that could not be read at all, with why."""
     forced = get(source_name) if source_name else None
     planned: list[tuple[Path, Source | None]] = []
+    problems: list[tuple[Path, str]] = []
     for path in paths:
-        for file in iter_files(path):
-            planned.append((file, forced or detect(file)))
-    return planned
+        for file in iter_files(path, problems):
+            try:
+                planned.append((file, forced or detect(file)))
+            except SourceError as exc:
+                problems.append((file, str(exc)))
+    return planned, problems
 
 
 def ingest(
@@ -100,7 +109,7 @@ def ingest(
     pricer = pricer or Pricer()
     summary = IngestSummary()
     started = datetime.now(UTC)
-    planned = plan(paths, source_name)
+    planned, problems = plan(paths, source_name)
     rows: list[dict[str, Any]] = []
     bad: list[tuple[str | None, Quarantined]] = []
     parsed: list[pa.Table] = []  # workers' tables, written together: one transaction per batch, not per file
@@ -110,6 +119,10 @@ def ingest(
             summary.written.add(store.write_arrow(pa.concat_tables(parsed)))
             parsed.clear()
         if rows:
+            implausible = screen_rows(rows)
+            summary.events -= len(implausible)
+            summary.quarantined += len(implausible)
+            bad.extend(implausible)
             pricer.price_rows(rows)
             for row in rows:
                 if not row["priced"] and row.get("model"):
@@ -131,6 +144,11 @@ def ingest(
         if sum(t.num_rows for t in parsed) >= BATCH_ROWS:
             flush()
 
+    for where, why in problems:
+        summary.unreadable.append(f"{where}: {why}")
+        bad.append((None, Quarantined(str(where), None, why, b"")))
+        summary.quarantined += 1
+
     for file, source, part in _parse_in_order(planned, ctx, pricer, workers):
         summary.files += 1
         if source is None:
@@ -140,13 +158,15 @@ def ingest(
             summary.records += 1
         else:
             summary.by_source[source.name] += 1
-            if part is not None:
+            if isinstance(part, FilePart):
                 take(part)
+            elif isinstance(part, BaseException):
+                _give_up(file, source, part, summary, bad)
             else:
                 try:
                     _read_file(source, file, ctx, summary, rows, bad, flush)
-                except OSError as exc:
-                    raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
+                except Exception as exc:
+                    _give_up(file, source, exc, summary, bad)
         if on_file:
             on_file(file, file.stat().st_size)
     flush()
@@ -172,7 +192,7 @@ def ingest(
 
 def _parse_in_order(
     planned: list[tuple[Path, Source | None]], ctx: ParseContext, pricer: Pricer, workers: int | None
-) -> Iterator[tuple[Path, Source | None, FilePart | None]]:
+) -> Iterator[tuple[Path, Source | None, FilePart | BaseException | None]]:
     """Each planned file with its parsed part when a worker read it (None: read it here, streaming)."""
     small = [(f, s) for f, s in planned if s is not None and f.stat().st_size <= PARALLEL_MAX_FILE_BYTES]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
@@ -196,14 +216,24 @@ def _parse_in_order(
             yield _resolve(pending.popleft())
 
 
-def _resolve(item: tuple[Path, Source | None, Future[FilePart] | None]) -> tuple[Path, Source | None, FilePart | None]:
+def _resolve(
+    item: tuple[Path, Source | None, Future[FilePart] | None],
+) -> tuple[Path, Source | None, FilePart | BaseException | None]:
     file, source, future = item
     if future is None:
         return file, source, None
-    try:
-        return file, source, future.result()
-    except OSError as exc:
-        raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    exc = future.exception()
+    return file, source, exc if exc is not None else future.result()
+
+
+def _give_up(
+    file: Path, source: Source, exc: BaseException, summary: IngestSummary, bad: list[tuple[str | None, Quarantined]]
+) -> None:
+    """A file whose reading failed part-way: what was read is kept, the rest is quarantined as one entry."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+    summary.unreadable.append(f"{file}: {why}")
+    bad.append((source.name, Quarantined(str(file), None, f"reading stopped: {why}"[:500], b"")))
+    summary.quarantined += 1
 
 
 def _read_file(

@@ -4,18 +4,56 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
-from tokentrail.events import EVENT_SCHEMA, Quarantined
+from tokentrail.events import EVENT_SCHEMA, TOKEN_FIELDS, Quarantined
 from tokentrail.pricing import Overrides, Pricer
 from tokentrail.sources import get
-from tokentrail.sources.base import ParseContext, Skipped
+from tokentrail.sources.base import MAX_TOKENS, ParseContext, Skipped
 
 _PRICERS: dict[int, Pricer] = {}
+_COUNTS = (*TOKEN_FIELDS, "system_prompt_tokens", "retrieved_context_tokens")
+# Logs from before 2000 or dated more than a year ahead are corrupt clocks or misread units.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _screen_counts(row: dict[str, Any]) -> None:
+    """Every source's counts pass one last check, so no parser's slip can sum garbage or overflow."""
+    for name in _COUNTS:
+        value = row[name]
+        if value is None or (type(value) is int and 0 <= value <= MAX_TOKENS):
+            continue
+        row[name] = 0 if name in TOKEN_FIELDS else None
+        row["flags"] = [*(row["flags"] or []), f"implausible_{name}"]
+
+
+def screen_rows(rows: list[dict[str, Any]]) -> list[tuple[str | None, Quarantined]]:
+    """Take out, in place, rows whose time cannot be right (returned for the quarantine), and zero
+    counts that cannot be right (flagged)."""
+    for row in rows:
+        _screen_counts(row)
+    latest = datetime.now(UTC) + timedelta(days=366)
+    bad = [r for r in rows if not EARLIEST <= r["started_at"] <= latest]
+    if not bad:
+        return []
+    rows[:] = [r for r in rows if EARLIEST <= r["started_at"] <= latest]
+    out = []
+    for r in bad:
+        file, _, line = (r.get("source_ref") or "").rpartition(":")
+        raw = orjson.dumps({k: r[k] for k in ("event_id", "started_at", "model", "session_id")}, default=str)
+        reason = f"implausible timestamp {r['started_at'].isoformat()} (before 2000 or over a year ahead)"
+        out.append(
+            (
+                r["source"],
+                Quarantined(file or str(r.get("source_ref")), int(line) if line.isdigit() else None, reason, raw),
+            )
+        )
+    return out
 
 
 @dataclass
@@ -44,6 +82,8 @@ def parse_file(source_name: str, file: Path, ctx: ParseContext, overrides: Overr
             part.quarantined.append(item)
         elif isinstance(item, Skipped):
             part.skipped[item.record_type] += 1
+    implausible = screen_rows(rows)
+    part.quarantined.extend(q for _, q in implausible)
     part.events = len(rows)
     if rows:
         pricer.price_rows(rows)

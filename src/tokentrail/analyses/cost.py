@@ -31,6 +31,7 @@ _FLAG_WARNINGS = {
     "cache_ttl_unsplit": "did not split cache writes by TTL: priced at the 5-minute rate (an estimate)",
     "input_less_than_cache": "reported less input than cache tokens: uncached input taken as 0",
     "invalid_utf8": "contained invalid UTF-8 bytes, replaced with U+FFFD",
+    "started_at_from_file_mtime": "carried no time of their own: dated by their file's modification time",
 }
 
 
@@ -95,7 +96,10 @@ def cost_report(
     rows = [_clean(r, by) for r in raw]
     totals_raw = keyed.aggregate(**_measures(keyed)).to_pyarrow().to_pylist()[0]
     totals = _clean(totals_raw, [])
-    return CostReport(by, rows, totals, _warnings(t), zone, [r["unpriced"] or 0 for r in raw])
+    warnings = _warnings(t)
+    if not rows:
+        warnings.insert(0, "no events match: check --since/--until, the time zone and --db")
+    return CostReport(by, rows, totals, warnings, zone, [r["unpriced"] or 0 for r in raw])
 
 
 def _measures(t: ir.Table) -> dict[str, ir.Value]:
@@ -143,7 +147,9 @@ def _warnings(t: ir.Table) -> list[str]:
     for flag, meaning in _FLAG_WARNINGS.items():
         if counts.get(flag):
             out.append(f"{counts[flag]} events {meaning}")
-    negatives = sum(n for f, n in counts.items() if f.startswith(("negative_", "bad_")))
+    negatives = sum(n for f, n in counts.items() if f.startswith(("negative_", "bad_", "implausible_")))
     if negatives:
-        out.append(f"{negatives} token fields were negative or not numbers: counted as 0 and flagged")
+        out.append(
+            f"{negatives} token fields were negative, implausibly large or not numbers: counted as 0 and flagged"
+        )
     return out

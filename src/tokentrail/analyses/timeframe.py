@@ -28,6 +28,8 @@ def machine_zone() -> str:
 
 
 def check_zone(tz: str | None) -> str:
+    if tz is not None and not tz.strip():
+        raise WindowError("empty time zone; use an IANA name such as UTC or Europe/Berlin")
     name = tz or machine_zone()
     try:
         ZoneInfo(name)

@@ -75,7 +75,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from tokentrail.cli import admin, demo, ingest, report
+    from tokentrail.cli import admin, adoption, demo, ingest, report
+
+    report.report.add_command(adoption.adoption)
+    main.add_command(adoption.seats)
 
     main.add_command(ingest.ingest_cmd)
     main.add_command(report.report)

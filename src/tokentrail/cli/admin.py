@@ -21,7 +21,7 @@ from tokentrail.store import Store
 def reprice(db: str | None, prices_file: str | None) -> None:
     """Recompute every stored cost with the current price data and overrides."""
     pricer = pricer_from(Path(prices_file) if prices_file else None)
-    with Store.open(db, read_only=False) as store:
+    with Store.open(db, must_exist=True) as store:
         seen, changed = reprice_store(store, pricer)
     click.echo(f"repriced {seen:,} events with {PRICE_DATA}; {changed:,} costs changed")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import click
 from tokentrail.analyses.cost import cost_report
 from tokentrail.demo import generate_demo
 from tokentrail.outputs.render import console as console_
-from tokentrail.outputs.render import table
+from tokentrail.outputs.render import safe, table
 from tokentrail.pipeline import ingest
 from tokentrail.pricing import PRICE_DATA
 from tokentrail.store import DEFAULT_DB, Store
@@ -69,11 +71,21 @@ def demo(db: str | None, days: int, seed: int) -> None:
     )
     console.print("* includes events whose model could not be priced: their cost is not in the figure")
     for warning in by_team.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {safe(warning, 400)}")
     console.print("\nTry next:")
+    exe = _executable()
     for cmd in (
-        f"tokentrail report cost --db {target} --by week --by feature",
-        f"tokentrail report cost --db {target} --by user --since 2025-01-01 --format csv",
-        f"tokentrail report cost --db {target} --by day --tz America/New_York --format json",
+        f"{exe} report cost --db {target} --by week --by feature",
+        f"{exe} report cost --db {target} --by user --format csv",
+        f"{exe} report cost --db {target} --by day --tz America/New_York --format json",
+        f"{exe} ingest ~/.claude/projects --db my-usage.duckdb",
     ):
         console.print(f"  [bold]{cmd}[/]")
+
+
+def _executable() -> str:
+    """How to call tokentrail again: by name when it is on PATH, else by the path that ran it."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "tokentrail"
+    if shutil.which("tokentrail") and Path(shutil.which("tokentrail") or "").resolve() == Path(argv0).resolve():
+        return "tokentrail"
+    return os.path.relpath(argv0) if "/" in argv0 else argv0

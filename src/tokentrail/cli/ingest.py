@@ -9,7 +9,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from tokentrail.cli.options import db_option, prices_option
 from tokentrail.outputs.render import console as console_
-from tokentrail.outputs.render import to_json
+from tokentrail.outputs.render import safe, to_json
 from tokentrail.pipeline import default_paths, ingest
 from tokentrail.pricing import pricer_from
 from tokentrail.sources import SOURCE_NAMES, SourceError, iter_files
@@ -97,20 +97,25 @@ def ingest_cmd(
         click.echo(to_json({"db": str(db_path), **summary.as_dict()}))
         return
     out = console_()
-    out.print(f"[bold]ingested[/] into {db_path}")
-    out.print(f"  files        {summary.files:,}  ({', '.join(f'{n} {s}' for s, n in summary.by_source.items())})")
+    out.print(f"[bold]ingested[/] into {safe(str(db_path), 200)}")
+    by_source = ", ".join(f"{n} {s}" for s, n in summary.by_source.items())
+    out.print(f"  files        {summary.files:,}" + (f"  ({by_source})" if by_source else ""))
     out.print(f"  records      {summary.records:,}")
     out.print(
         f"  events       {summary.events:,}  (new {summary.written.new:,}, "
         f"updated {summary.written.updated:,}, duplicates skipped {summary.duplicates:,})"
     )
-    out.print(
-        f"  quarantined  {summary.quarantined:,}" + ("  (see the quarantine table)" if summary.quarantined else "")
-    )
+    hint = "  (list them: tokentrail quarantine)" if summary.quarantined else ""
+    out.print(f"  quarantined  {summary.quarantined:,}{hint}")
     if summary.skipped:
         out.print(f"  no event     {sum(summary.skipped.values()):,} records (titles, tool results, snapshots)")
     if summary.unpriced:
-        names = ", ".join(f"{m} ({n})" for m, n in summary.unpriced.most_common(5))
+        names = ", ".join(f"{safe(m)} ({n})" for m, n in summary.unpriced.most_common(5))
         out.print(f"  [yellow]unpriced models[/]: {names}: tokens kept, cost unknown (add a --prices override)")
     for name in summary.unrecognised[:5]:
-        out.print(f"  [yellow]not recognised[/]: {name}")
+        out.print(f"  [yellow]not recognised[/]: {safe(name, 200)}")
+    for line in summary.unreadable[:5]:
+        out.print(f"  [yellow]not read[/]: {safe(line, 300)}")
+    more = len(summary.unrecognised[5:]) + len(summary.unreadable[5:])
+    if more:
+        out.print(f"  … and {more} more: see tokentrail quarantine")

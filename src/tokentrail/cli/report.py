@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tokentrail.analyses.cost import KEYS, cost_report
+from tokentrail.analyses.cost import KEYS, NUMBERS, cost_report
 from tokentrail.cli.options import db_option
-from tokentrail.outputs.render import FORMATS, table, to_csv, to_json
+from tokentrail.outputs.render import FORMATS, safe, table, to_csv, to_json
 from tokentrail.outputs.render import console as console_
 from tokentrail.pricing import PRICE_DATA
 from tokentrail.store import Store
@@ -53,8 +53,10 @@ def cost(by: tuple[str, ...], since: str | None, until: str | None, tz: str | No
         click.echo(provenance, err=True)
         return
     if fmt == "csv":
-        click.echo(to_csv(result.rows, [*result.keys, *(k for k, _ in COLUMNS)]), nl=False)
+        click.echo(to_csv(result.rows, [*result.keys, *NUMBERS]), nl=False)
         click.echo(provenance, err=True)
+        for warning in result.warnings:  # CSV has no place for them; stderr keeps stdout clean
+            click.echo(f"warning: {warning}", err=True)
         return
     console = console_()
     columns = [(k, k) for k in result.keys] + COLUMNS
@@ -71,4 +73,4 @@ def cost(by: tuple[str, ...], since: str | None, until: str | None, tz: str | No
     if any(result.unpriced):
         console.print("* includes events whose model could not be priced: their cost is not in the figure")
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {safe(warning, 400)}")

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("table", "json", "csv")
@@ -23,8 +24,30 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({c: ("" if row.get(c) is None else row.get(c)) for c in columns})
+        writer.writerow({c: _csv_value(row.get(c)) for c in columns})
     return buf.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10f}".rstrip("0").rstrip(".")  # no 1266.2999100000004 float noise
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spreadsheet must not run a model name as a formula
+    return value
+
+
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "?")
+
+
+def safe(text: str, limit: int = 80) -> str:
+    """Text from the logs made safe to print: control characters and console markup neutralised,
+    and cut to ``limit`` characters, so a hostile or corrupt name cannot garble or flood a report."""
+    text = text.translate(_CONTROL)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)
 
 
 def number(value: Any) -> str:
@@ -53,7 +76,7 @@ def table(
     for i, (key, header) in enumerate(columns):
         footer = ""
         if totals is not None:
-            footer = "total" if i == 0 and key not in totals else _cell(key, totals.get(key))
+            footer = _cell(key, totals[key]) if key in totals else ("total" if i == 0 else "")
         numeric = key.endswith(("_usd", "_tokens")) or key in {"calls", "events"}
         out.add_column(header, footer=footer, justify="right" if numeric else "left")
     for i, row in enumerate(rows):
@@ -69,7 +92,7 @@ def _cell(key: str, value: Any, unpriced: int = 0) -> str:
         return money(value) + (" *" if unpriced else "")
     if value is None:
         return "(none)"
-    return number(value)
+    return number(value) if not isinstance(value, str) else safe(value, 60)
 
 
 def console(*, stderr: bool = False) -> Console:

@@ -29,6 +29,10 @@ class Pricer:
         self.overrides = overrides or Overrides()
         self.table = PriceTable()
         self._names: dict[tuple[str, str | None], ResolvedName] = {}
+        for name, target in self.overrides.aliases:
+            priced_by_override = any(p.model == target.lower() for p in self.overrides.prices)
+            if not priced_by_override and self.table.find(resolve_name(target)) is None:
+                raise OverrideError(f"[[alias]] {name!r} points at {target!r}, which has no price: fix the model name")
 
     def resolve(self, model: str, provider: str | None) -> ResolvedName:
         key = (model, provider)

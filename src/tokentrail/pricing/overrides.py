@@ -100,7 +100,7 @@ def _day(value: Any, where: str) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date()
+        raise OverrideError(f"{where}: prices change on whole days: give a date (YYYY-MM-DD), not {value.isoformat()}")
     if isinstance(value, date):
         return value
     try:
@@ -119,8 +119,10 @@ def _price(entry: dict[str, Any], where: str) -> PriceOverride:
     for key in ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h"):
         if key in entry:
             value = entry[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise OverrideError(f"{where}: '{key}' must be a non-negative number (USD per million tokens)")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e6:
+                raise OverrideError(
+                    f"{where}: '{key}' must be a non-negative number below 1,000,000 (USD per million tokens)"
+                )
             rates[key] = float(value)
     discount = entry.get("discount")
     if discount is not None and (
@@ -158,9 +160,27 @@ def load_overrides(path: Path) -> Overrides:
     if unknown:
         raise OverrideError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; use [[price]] and [[alias]]")
     prices = tuple(_price(e, f"{path}: [[price]] #{i + 1}") for i, e in enumerate(data.get("price", [])))
+    _check_overlaps(prices, path)
     aliases = []
     for i, entry in enumerate(data.get("alias", [])):
         if set(entry) != {"name", "model"}:
             raise OverrideError(f"{path}: [[alias]] #{i + 1} needs exactly 'name' and 'model'")
         aliases.append((str(entry["name"]).strip().lower(), str(entry["model"]).strip()))
     return Overrides(prices, tuple(aliases))
+
+
+def _check_overlaps(prices: tuple[PriceOverride, ...], path: Path) -> None:
+    """Two entries for the same model and provider may not both apply on one day: which one wins would
+    depend on the order of the file, and a contract rate could be silently ignored."""
+    for i, a in enumerate(prices):
+        for j in range(i + 1, len(prices)):
+            b = prices[j]
+            if (a.model, a.provider) != (b.model, b.provider):
+                continue
+            starts_before_b_ends = a.start is None or b.end is None or a.start < b.end
+            b_starts_before_a_ends = b.start is None or a.end is None or b.start < a.end
+            if starts_before_b_ends and b_starts_before_a_ends:
+                raise OverrideError(
+                    f"{path}: [[price]] #{i + 1} and #{j + 1} both apply to {a.model!r} on some days; "
+                    "make their from/until ranges disjoint"
+                )

@@ -21,7 +21,11 @@ import orjson
 from tokentrail.events import Quarantined
 
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 HEAD_BYTES = 64 * 1024
+# No single record plausibly carries more tokens than this (the largest context windows hold ~10M;
+# a day's usage bucket for a big organisation stays far below it). Larger is corrupt input.
+MAX_TOKENS = 10**12
 
 
 class Source(Protocol):
@@ -100,7 +104,10 @@ def loads(raw: bytes) -> tuple[Any, list[str]]:
         return orjson.loads(raw), []
     except orjson.JSONDecodeError:
         text = raw.decode("utf-8", errors="replace")
-        value = json.loads(text)  # raises ValueError when the record really is broken
+        try:
+            value = json.loads(text)  # raises ValueError when the record really is broken
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
         return value, (["invalid_utf8"] if "\ufffd" in text and b"\xef\xbf\xbd" not in raw else [])
 
 
@@ -116,7 +123,7 @@ def recover_glued(raw: bytes) -> list[Any]:
     while pos != -1:
         try:
             value, end = decoder.raw_decode(text, pos)
-        except ValueError:
+        except (ValueError, RecursionError):
             pos = text.find('{"', pos + 1)
             continue
         if isinstance(value, dict):
@@ -149,7 +156,7 @@ def iter_json_records(path: Path) -> Iterator[tuple[Line, dict[str, Any], list[s
 
 def to_int(value: Any, flags: list[str], field_name: str) -> int:
     """A token count as a non-negative int. Missing or null is 0 (unflagged: a caller that can tell an
-    explicit null from an absent field flags it); negative is 0 (flagged).
+    explicit null from an absent field flags it); negative or implausibly large is 0 (flagged).
 
     Numeric strings are accepted ("150" -> 150). Anything else is 0 and flagged: a bad count must
     never be summed, and never crash the record.
@@ -161,15 +168,18 @@ def to_int(value: Any, flags: list[str], field_name: str) -> int:
         return 0
     if isinstance(value, int):
         n = value
-    elif isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer() and abs(value) <= MAX_TOKENS:
         n = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 20:
         n = int(value.strip())
     else:
         flags.append(f"bad_{field_name}")
         return 0
     if n < 0:
         flags.append(f"negative_{field_name}")
+        return 0
+    if n > MAX_TOKENS:
+        flags.append(f"implausible_{field_name}")
         return 0
     return n
 

@@ -58,23 +58,25 @@ class WriteCounts:
 
 
 class Store:
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, must_exist: bool = False) -> None:
         self.path = path
-        if read_only and not path.exists():
+        if (read_only or must_exist) and not path.exists():
             raise StoreError(f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(path), read_only=read_only)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
+        ours = self._has_table("schema_migrations")
+        if not ours and (read_only or self._has_any_table()):
+            self.con.close()
+            raise StoreError(f"{path} is not a tokentrail database; give another --db")
         if not read_only:
             migrate(self.con)
-        elif not self._has_table("events"):
-            raise StoreError(f"{path} is not a tokentrail database (no events table)")
 
     @classmethod
-    def open(cls, db: str | Path | None = None, *, read_only: bool = False) -> Store:
-        return cls(resolve_db_path(db), read_only=read_only)
+    def open(cls, db: str | Path | None = None, *, read_only: bool = False, must_exist: bool = False) -> Store:
+        return cls(resolve_db_path(db), read_only=read_only, must_exist=must_exist)
 
     def close(self) -> None:
         self.con.close()
@@ -84,6 +86,9 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _has_any_table(self) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0])
 
     def _has_table(self, name: str) -> bool:
         return bool(
