@@ -75,10 +75,13 @@ def main() -> None:
 
 
 def _register() -> None:
-    from tokentrail.cli import admin, adoption, demo, ingest, report
+    from tokentrail.cli import admin, adoption, demo, ingest, report, sessions
 
     report.report.add_command(adoption.adoption)
     main.add_command(adoption.seats)
+    main.add_command(sessions.sessions_cmd)
+    main.add_command(sessions.session_cmd)
+    main.add_command(sessions.trace_cmd)
 
     main.add_command(ingest.ingest_cmd)
     main.add_command(report.report)

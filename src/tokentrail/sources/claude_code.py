@@ -7,6 +7,9 @@ response: we keep the copy with the largest token total (ties: one with a ``stop
 its id is derived from those keys only, so the copies of history that resumed sessions write into
 new files collapse onto the same event in the store. Subagent turns (inline ``isSidechain``,
 ``agent-*.jsonl``, ``<session>/subagents/``) are ordinary responses and are read the same way.
+Parents: an LLM call points at its turn's prompt, a tool call at its LLM call, a subagent's first
+prompt at the ``Task``/``Agent`` call (same file) whose ``input.prompt`` it repeats; that call keeps
+the prompt's hash and its result's ``agentId``, so ``agent-*.jsonl`` files can be linked later.
 ``<synthetic>`` lines are local errors (rate limits, interruptions): kept as error events, not
 priced. The project is the ``cwd`` on each line, not the lossy folder name.
 """
@@ -41,6 +44,12 @@ _KNOWN_TYPES = {
     b'"type":"queue-operation"',
 }
 _ENVELOPE_ATTRS = ("version", "gitBranch", "agentId", "entrypoint", "promptId", "slug", "userType")
+_SUBAGENT_TOOLS = ("Task", "Agent")
+
+
+# Line uuid -> the span its children hang under; "task:<prompt hash>" -> the Task call. Bounded: a
+# parent is almost always a recent line, and a parent not found stays the raw ``parentUuid``.
+_Links = OrderedDict[str, str]
 
 
 class _Response:
@@ -74,6 +83,7 @@ class ClaudeCodeSource:
         # the copy with more tokens. Memory stays bounded however long the file is.
         responses: OrderedDict[str, _Response] = OrderedDict()
         tools: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        links: _Links = OrderedDict()
         for item in iter_json_records(path):
             if isinstance(item, Quarantined):
                 yield item
@@ -82,14 +92,15 @@ class ClaudeCodeSource:
             ref = f"{path}:{line.number}"
             rtype = rec.get("type")
             if rtype == "assistant" and isinstance(rec.get("message"), dict):
-                yield from self._assistant(rec, flags, ref, ctx, responses, tools)
+                yield from self._assistant(rec, flags, ref, ctx, responses, tools, links)
                 while len(responses) > _OPEN_RESPONSES:
                     yield _finish(responses.popitem(last=False)[1], ctx)
                 while len(tools) > _OPEN_TOOLS:
                     yield tools.popitem(last=False)[1]
             elif rtype == "user" and isinstance(rec.get("message"), dict):
-                yield from self._user(rec, flags, ref, ctx, tools)
+                yield from self._user(rec, flags, ref, ctx, tools, links)
             elif rtype == "system" and rec.get("timestamp"):
+                rec["parentUuid"] = _step(links, rec)  # resolved like an LLM call's
                 yield self._system(rec, flags, ref, ctx)
             else:
                 yield Skipped(f"claude_code:{rtype}")
@@ -122,8 +133,10 @@ class ClaudeCodeSource:
         ctx: ParseContext,
         responses: dict[str, _Response],
         tools: dict[str, dict[str, Any]],
+        links: _Links,
     ) -> Iterator[dict[str, Any] | Quarantined]:
         msg = rec["message"]
+        parent = _step(links, rec)
         started = parse_time(rec.get("timestamp"))
         if started is None:
             yield Quarantined(
@@ -144,6 +157,10 @@ class ClaudeCodeSource:
             tool_id = block.get("id") or stable_id(span_id, block.get("name"))
             if tool_id in tools:
                 continue
+            task = block.get("input") if block.get("name") in _SUBAGENT_TOOLS else None
+            prompt = task.get("prompt") if isinstance(task, dict) else None
+            prompt_hash = text_hash(prompt) if isinstance(prompt, str) else None
+            _put(links, f"task:{prompt_hash}" if prompt_hash else None, str(tool_id))
             tools[tool_id] = new_event(
                 **self._base(rec, ref, ctx, []),
                 event_id=stable_id(NAME, "tool", tool_id),
@@ -155,6 +172,7 @@ class ClaudeCodeSource:
                 tool_name=block.get("name"),
                 started_at=started,
                 status="ok",
+                prompt_hash=prompt_hash,
                 input_text=_compact(block.get("input")) if ctx.keep_content else None,
             )
 
@@ -187,7 +205,7 @@ class ClaudeCodeSource:
             event_id=stable_id(NAME, msg_id, request_id),
             trace_id=rec.get("sessionId"),
             span_id=span_id,
-            parent_span_id=rec.get("parentUuid"),
+            parent_span_id=parent,
             kind="llm",
             name="message",
             provider="anthropic",
@@ -216,6 +234,7 @@ class ClaudeCodeSource:
         ref: str,
         ctx: ParseContext,
         tools: dict[str, dict[str, Any]],
+        links: _Links,
     ) -> Iterator[dict[str, Any] | Skipped]:
         content = rec["message"].get("content")
         when = parse_time(rec.get("timestamp"))
@@ -231,23 +250,31 @@ class ClaudeCodeSource:
             if block.get("is_error"):
                 tool["status"] = "error"
                 tool["error_type"] = "tool_error"
+            agent = rec.get("toolUseResult")  # newer versions name the subagent a Task started
+            if isinstance(agent, dict) and isinstance(agent.get("agentId"), str):
+                tool["attributes"] = {**(tool["attributes"] or {}), "agentId": agent["agentId"]}
             if when is not None:
                 tool["ended_at"] = when
                 tool["latency_ms"] = max(0.0, (when - tool["started_at"]).total_seconds() * 1000)
         if results or rec.get("isMeta") or when is None:
+            _step(links, rec)
             yield Skipped("claude_code:user_tool_result" if results else "claude_code:user_meta")
             return
         text = content if isinstance(content, str) else "\n".join(_content_blocks(content)[0])
+        prompt_hash = text_hash(text)
+        _step(links, rec, own=True)  # a prompt starts a turn: its parent stays as logged, except that
+        # a subagent's first prompt (no parent) hangs under the Task call that sent it.
+        parent = rec.get("parentUuid") or (links.get(f"task:{prompt_hash}") if rec.get("isSidechain") else None)
         yield new_event(
             **self._base(rec, ref, ctx, flags),
             event_id=stable_id(NAME, "user", rec.get("uuid") or ref),
             trace_id=rec.get("sessionId"),
             span_id=rec.get("uuid"),
-            parent_span_id=rec.get("parentUuid"),
+            parent_span_id=parent,
             kind="event",
             name="user_prompt",
             started_at=when,
-            prompt_hash=text_hash(text),
+            prompt_hash=prompt_hash,
             input_text=text if ctx.keep_content else None,
             status="ok",
         )
@@ -272,6 +299,22 @@ class ClaudeCodeSource:
 
 _OPEN_RESPONSES = 64
 _OPEN_TOOLS = 4096
+_OPEN_LINKS = 65536
+
+
+def _step(links: _Links, rec: dict[str, Any], *, own: bool = False) -> str | None:
+    """The line's parent resolved to a step; its children hang there too (under the line if ``own``)."""
+    parent = rec.get("parentUuid")
+    parent = links.get(parent, parent) if isinstance(parent, str) else None
+    _put(links, rec.get("uuid"), rec.get("uuid") if own else parent)
+    return parent
+
+
+def _put(links: _Links, key: Any, value: str | None) -> None:
+    if isinstance(key, str) and value is not None:
+        links[key] = value
+        if len(links) > _OPEN_LINKS:
+            links.popitem(last=False)
 
 
 def _finish(resp: _Response, ctx: ParseContext) -> dict[str, Any]:
