@@ -357,3 +357,13 @@ def test_nested_subagent_folder(tmp_path: Path, store) -> None:
     rows = store.con.execute("SELECT span_id, session_id, feature FROM events WHERE kind='llm' ORDER BY 1").fetchall()
     assert rows == [("m-main", "sess-p", "claude-code"), ("m-sub", "sess-p", "subagent")]
     assert totals(store)["input_tokens"] == 30
+
+
+def test_assistant_without_message_object_is_quarantined(tmp_path: Path, store) -> None:
+    bad = {"type": "assistant", "sessionId": "s1", "uuid": "u9", "timestamp": "2025-06-02T10:00:00Z", "message": "hi"}
+    write_jsonl(tmp_path / "s.jsonl", [assistant("m1"), bad])
+    summary = ingest(store, [tmp_path])
+    assert summary.quarantined == 1 and summary.events == 1
+    assert store.con.execute("SELECT line, reason FROM quarantine").fetchall() == [
+        (2, "assistant record without a message object")
+    ]

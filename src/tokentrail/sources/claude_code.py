@@ -102,6 +102,8 @@ class ClaudeCodeSource:
             elif rtype == "system" and rec.get("timestamp"):
                 rec["parentUuid"] = _step(links, rec)  # resolved like an LLM call's
                 yield self._system(rec, flags, ref, ctx)
+            elif rtype == "assistant":
+                yield Quarantined(str(path), line.number, "assistant record without a message object", line.raw)
             else:
                 yield Skipped(f"claude_code:{rtype}")
         for resp in responses.values():
