@@ -24,6 +24,7 @@ from tokentrail.store import Store, WriteCounts
 from tokentrail.version import __version__
 
 BATCH_ROWS = 20_000
+BATCH_TEXT_BYTES = 32 << 20
 # Files up to this size go to worker processes whole; larger ones are streamed in this process.
 PARALLEL_MAX_FILE_BYTES = 32 << 20
 # Below this much input, starting worker processes costs more than it saves.
@@ -245,13 +246,17 @@ def _read_file(
     bad: list[tuple[str | None, Quarantined]],
     flush: Callable[[], None],
 ) -> None:
+    text_bytes = 0
     for item in source.parse(file, ctx):
         summary.records += 1
         if isinstance(item, dict):
             rows.append(item)
             summary.events += 1
-            if len(rows) >= BATCH_ROWS:
+            text_bytes += len(item["input_text"] or "") + len(item["output_text"] or "")
+            # Content-heavy logs (tool inputs, long answers) flush by volume too, so memory stays flat.
+            if len(rows) >= BATCH_ROWS or text_bytes >= BATCH_TEXT_BYTES:
                 flush()
+                text_bytes = 0
         elif isinstance(item, Quarantined):
             bad.append((source.name, item))
             summary.quarantined += 1

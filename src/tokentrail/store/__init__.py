@@ -29,6 +29,7 @@ DEFAULT_DB = (
     Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tokentrail" / "tokentrail.duckdb"
 )
 
+DUCKDB_MEMORY = os.environ.get("TOKENTRAIL_DUCKDB_MEMORY", "512MB")
 _BILLED = "input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens"
 _UPDATABLE = [n for n in FIELD_NAMES if n != "event_id"]
 
@@ -64,7 +65,9 @@ class Store:
             raise StoreError(f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(path), read_only=read_only)
+            # DuckDB's cache would otherwise grow toward most of the machine's memory during a long
+            # ingest; a fixed budget keeps ingest's peak flat (it spills to disk past it).
+            self.con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": DUCKDB_MEMORY})
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
         ours = self._has_table("schema_migrations")
