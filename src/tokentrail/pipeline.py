@@ -169,7 +169,7 @@ def ingest(
                 except Exception as exc:
                     _give_up(file, source, exc, summary, bad)
         if on_file:
-            on_file(file, file.stat().st_size)
+            on_file(file, _size(file))
     flush()
     store.record_run(
         {
@@ -195,9 +195,9 @@ def _parse_in_order(
     planned: list[tuple[Path, Source | None]], ctx: ParseContext, pricer: Pricer, workers: int | None
 ) -> Iterator[tuple[Path, Source | None, FilePart | BaseException | None]]:
     """Each planned file with its parsed part when a worker read it (None: read it here, streaming)."""
-    small = [(f, s) for f, s in planned if s is not None and f.stat().st_size <= PARALLEL_MAX_FILE_BYTES]
+    small = [(f, s) for f, s in planned if s is not None and _size(f) <= PARALLEL_MAX_FILE_BYTES]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if workers < 2 or sum(f.stat().st_size for f, _ in small) < PARALLEL_MIN_BYTES:
+    if workers < 2 or sum(_size(f) for f, _ in small) < PARALLEL_MIN_BYTES:
         for file, source in planned:
             yield file, source, None
         return
@@ -262,6 +262,18 @@ def _read_file(
             summary.quarantined += 1
         elif isinstance(item, Skipped):
             summary.skipped[item.record_type] += 1
+
+
+def input_bytes(paths: Sequence[Path]) -> int:
+    """Total size of the input files under ``paths`` (for a progress bar)."""
+    return sum(_size(f) for p in paths for f in iter_files(p, []))
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:  # gone or unreadable since it was listed: the summary already says so
+        return 0
 
 
 def _head(file: Path) -> bytes:

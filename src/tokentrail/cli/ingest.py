@@ -10,9 +10,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from tokentrail.cli.options import db_option, prices_option
 from tokentrail.outputs.render import console as console_
 from tokentrail.outputs.render import safe, to_json
-from tokentrail.pipeline import default_paths, ingest
+from tokentrail.pipeline import default_paths, ingest, input_bytes
 from tokentrail.pricing import pricer_from
-from tokentrail.sources import SOURCE_NAMES, SourceError, iter_files
+from tokentrail.sources import SOURCE_NAMES, SourceError
 from tokentrail.sources.base import ParseContext
 from tokentrail.store import Store
 
@@ -69,7 +69,7 @@ def ingest_cmd(
     }
     ctx = ParseContext(defaults=defaults, keep_content=not no_content)
     pricer = pricer_from(Path(prices_file) if prices_file else None)
-    total = sum(f.stat().st_size for t in targets for f in iter_files(t))
+    total = input_bytes(targets)
     err = console_(stderr=True)
     with (
         Store.open(db) as store,
