@@ -75,10 +75,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from tokentrail.cli import admin, adoption, demo, ingest, report, sessions
+    from tokentrail.cli import admin, adoption, demo, ingest, outcomes, report, sessions
 
     report.report.add_command(adoption.adoption)
     main.add_command(adoption.seats)
+    main.add_command(outcomes.outcomes)
     main.add_command(sessions.sessions_cmd)
     main.add_command(sessions.session_cmd)
     main.add_command(sessions.trace_cmd)
