@@ -129,3 +129,11 @@ def test_parallel_ingest_equals_serial(samples: Path, tmp_path: Path, monkeypatc
                 ).fetchall()
             )
     assert snapshots[0] == snapshots[1]
+
+
+def test_event_ids_stay_unique_without_an_index(samples: Path, store: Store) -> None:
+    folder = samples / "claude-code" / "projects"
+    ingest(store, [folder])
+    ingest(store, [folder, folder])  # the same files twice in one run, and again across runs
+    n, distinct = store.con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchall()[0]
+    assert n == distinct == 612

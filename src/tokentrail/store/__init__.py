@@ -123,21 +123,25 @@ class Store:
                 f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT * FROM _incoming "
                 f"QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY {_BILLED} DESC) = 1"
             )
+            # Which staged ids are stored already, and which of those carry more tokens now. No index:
+            # a primary-key index lives in memory and outgrows any fixed budget on a large store,
+            # while this join streams over the stored ids.
             s_total, e_total = _BILLED.replace(" + ", " + s."), _BILLED.replace(" + ", " + e.")
-            existing, better = con.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE s_total > e_total) FROM ("
-                f" SELECT (s.{s_total}) AS s_total, (e.{e_total}) AS e_total"
-                f" FROM _staged s JOIN events e USING (event_id))"
-            ).fetchall()[0]
-            staged = con.execute("SELECT count(*) FROM _staged").fetchall()[0][0]
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
-            excluded_total = " + ".join(f"EXCLUDED.{c.strip()}" for c in _BILLED.split("+"))
-            events_total = " + ".join(f"events.{c.strip()}" for c in _BILLED.split("+"))
             con.execute(
-                f"INSERT INTO events SELECT * FROM _staged ON CONFLICT (event_id) DO UPDATE SET {sets} "
-                f"WHERE {excluded_total} > {events_total}"
+                f"CREATE OR REPLACE TEMP TABLE _known AS SELECT s.event_id, (s.{s_total}) > (e.{e_total}) AS better "
+                f"FROM _staged s JOIN events e USING (event_id)"
             )
+            existing, better = con.execute("SELECT count(*), count(*) FILTER (WHERE better) FROM _known").fetchall()[0]
+            staged = con.execute("SELECT count(*) FROM _staged").fetchall()[0][0]
+            con.execute("INSERT INTO events SELECT * FROM _staged ANTI JOIN _known USING (event_id)")
+            if better:
+                sets = ", ".join(f"{c} = s.{c}" for c in _UPDATABLE)
+                con.execute(
+                    f"UPDATE events SET {sets} FROM _staged s JOIN _known k USING (event_id) "
+                    f"WHERE k.better AND events.event_id = s.event_id"
+                )
             con.execute("DROP TABLE _staged")
+            con.execute("DROP TABLE _known")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -10,7 +10,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "events, quarantine and ingest runs",
         """
         CREATE TABLE events (
-            event_id VARCHAR PRIMARY KEY,
+            event_id VARCHAR NOT NULL,  -- unique by construction (see Store.write_arrow), not by index
             source VARCHAR NOT NULL,
             source_ref VARCHAR,
             ingested_at TIMESTAMPTZ NOT NULL,
