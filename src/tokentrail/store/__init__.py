@@ -65,9 +65,11 @@ class Store:
             raise StoreError(f"no tokentrail database at {path}; run 'tokentrail ingest' first (or pass --db)")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # DuckDB's cache would otherwise grow toward most of the machine's memory during a long
-            # ingest; a fixed budget keeps ingest's peak flat (it spills to disk past it).
-            self.con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": DUCKDB_MEMORY})
+            # While writing, DuckDB's cache would otherwise grow toward most of the machine's memory
+            # during a long ingest; a fixed budget keeps ingest's peak flat (joins spill to disk past
+            # it). Reports keep DuckDB's default budget: exact percentiles need their values in memory.
+            config = {} if read_only else {"memory_limit": DUCKDB_MEMORY}
+            self.con = duckdb.connect(str(path), read_only=read_only, config=config)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
         ours = self._has_table("schema_migrations")
