@@ -1,28 +1,30 @@
 """``tokentrail demo``: a synthetic organisation's LLM gateway logs, as generic JSONL, one file a day.
 
-About 200 people in 10 teams of uneven size use five features over several models. Usage has a
-weekday and hour-of-day rhythm, grows as people adopt, and leaves some people idle. Sessions have
-several turns; traces nest agent → llm → tool spans; Anthropic calls log cache reads and writes
-beside the input count, OpenAI calls inside it; a few calls fail and are retried; one feature's
-system prompt grows over time; one in-house model is unknown to every price table.
+About 200 people in 11 teams of uneven size use six features over several models. Usage has a
+weekday and hour-of-day rhythm, grows as people adopt, and leaves some people idle; one team never
+adopts at all. Sessions have several turns; traces nest agent → llm → tool spans; Anthropic calls
+log cache reads and writes beside the input count, OpenAI calls inside it; a few calls fail and are
+retried; one feature's system prompt grows over time; one feature launches mid-window and fades;
+one in-house model is unknown to every price table. Beside the logs go a seat roster
+(``roster.csv``) and weekly productivity signals (``signals.csv``), see :func:`demo_extras`.
 
 The output depends only on the arguments: one seed gives the same bytes on every run.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from tokentrail import demo_calls as calls
 from tokentrail.demo_org import (
+    FADED_FEATURE,
     FEATURES,
     HOUR_WEIGHTS,
     MODELS,
@@ -31,15 +33,21 @@ from tokentrail.demo_org import (
     Model,
     User,
     build_org,
+    faded_share,
+    poisson,
     system_prompt_text,
     system_prompt_tokens,
     system_prompt_version,
     weighted,
+    write_roster,
+    write_signals,
 )
 
-__all__ = ["FILE_PREFIX", "generate_demo"]
+__all__ = ["FILE_PREFIX", "ROSTER_FILE", "SIGNALS_FILE", "DemoExtras", "demo_extras", "generate_demo"]
 
 FILE_PREFIX = "acme-llm-gateway-"
+ROSTER_FILE = "roster.csv"
+SIGNALS_FILE = "signals.csv"
 SESSIONS_PER_DAY = 1.5  # per fully adopted person of average intensity, on a working day
 ERROR_RATE = 0.015  # LLM calls that fail and are retried
 TOOL_ERROR_RATE = 0.03
@@ -233,16 +241,6 @@ def _single(s: _Session) -> None:
 _FLOWS = {"chat": _chat, "rag": _rag, "agent": _agent, "single": _single}
 
 
-def _poisson(rng: random.Random, lam: float) -> int:
-    """Knuth's method; fine for the small means used here."""
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
-
-
 def _session_start(rng: random.Random, user: User, day: date) -> datetime:
     hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
     local = datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 3600))
@@ -257,15 +255,19 @@ def _user_sessions(rng: random.Random, user: User, index: int, day: date, days: 
     if rng.random() > 0.8 * ramp * min(1.0, WEEKDAY_WEIGHTS[day.weekday()]):
         return 0
     growth = 0.8 + 0.5 * index / max(1, days - 1)
-    return max(1, _poisson(rng, user.intensity * SESSIONS_PER_DAY * growth * scale))
+    return max(1, poisson(rng, user.intensity * SESSIONS_PER_DAY * growth * scale))
 
 
 def _day_records(
     rng: random.Random, org: list[User], index: int, day: date, days: int, scale: float
 ) -> Iterator[dict[str, Any]]:
+    faded = faded_share(index, days)
     for user in org:
         for _ in range(_user_sessions(rng, user, index, day, days, scale)):
-            feature = FEATURES[weighted(rng, user.team.features)]
+            if faded and rng.random() < faded:
+                feature = FEATURES[FADED_FEATURE]
+            else:
+                feature = FEATURES[weighted(rng, user.team.features)]
             session = _Session(
                 rng=rng,
                 user=user,
@@ -287,6 +289,18 @@ def _write_day(out_dir: Path, day: date, lines: list[tuple[str, int, bytes]]) ->
     return path
 
 
+class DemoExtras(NamedTuple):
+    """The files :func:`generate_demo` writes beside the logs (not logs: do not ingest them)."""
+
+    roster: Path  # user_id,team,seat_type,monthly_price,start_date: every person's seat
+    signals: Path  # user_id,date,metric,value: weekly productivity per person
+
+
+def demo_extras(out_dir: Path) -> DemoExtras:
+    """Where :func:`generate_demo` wrote the roster and the signals for the logs in ``out_dir``."""
+    return DemoExtras(out_dir / ROSTER_FILE, out_dir / SIGNALS_FILE)
+
+
 def generate_demo(
     out_dir: Path,
     *,
@@ -300,8 +314,9 @@ def generate_demo(
 
     ``users`` sets the head count and ``scale`` the activity per person (1.0 gives roughly 80,000
     events over 90 days). Each file holds one UTC day's events, sorted by time; events that fall
-    outside the window (time zones push a few across its edges) are left out. Returns the files
-    written, oldest first.
+    outside the window (time zones push a few across its edges) are left out. Returns the log files
+    written, oldest first; beside them go ``roster.csv`` and ``signals.csv`` (:func:`demo_extras`),
+    whose adopters are dated by their first LLM call in these logs.
     """
     end = end or datetime.now(UTC).date()
     first = end - timedelta(days=days - 1)
@@ -309,6 +324,7 @@ def generate_demo(
     org = build_org(random.Random(seed), users, days)
     pending: dict[date, list[tuple[str, int, bytes]]] = {}
     written: list[Path] = []
+    adopted: dict[str, date] = {}  # person -> UTC day of their first LLM call
     seq = 0
     for index in range(days):
         day = first + timedelta(days=index)
@@ -318,8 +334,13 @@ def generate_demo(
             if first <= file_day <= end:
                 seq += 1
                 pending.setdefault(file_day, []).append((record["timestamp"], seq, orjson.dumps(record) + b"\n"))
+                if record["kind"] == "llm" and file_day < adopted.get(record["user_id"], date.max):
+                    adopted[record["user_id"]] = file_day
         # Sessions of later local days start at the earliest on the previous UTC day: earlier days are final.
         for done in sorted(d for d in pending if d < day):
             written.append(_write_day(out_dir, done, pending.pop(done)))
     written.extend(_write_day(out_dir, d, pending.pop(d)) for d in sorted(pending))
+    extras = demo_extras(out_dir)
+    write_roster(extras.roster, random.Random(seed * 7_919 + 1), org, first, days)
+    write_signals(extras.signals, random.Random(seed * 7_919 + 2), org, first, days, adopted)
     return written

@@ -45,6 +45,11 @@ _QUESTIONS: dict[str, tuple[str, ...]] = {
         "Triage the alerts of incident {n}.",
         "Upgrade the dependency in service {n} and open a ticket.",
     ),
+    "slide-studio": (
+        "Turn the notes of meeting {n} into five slides.",
+        "Make a title slide for the Q{n} review.",
+        "Shorten slide {n} to three bullet points.",
+    ),
 }
 _ANSWERS: dict[str, tuple[str, ...]] = {
     "support-bot": ("Your order {n} ships tomorrow.", "I have opened ticket T-{n} for you.", "Done."),
@@ -52,6 +57,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     "search-rag": ("According to the handbook, section {n} applies.", "See runbook RB-{n}."),
     "summariser": ("Summary: three decisions, two open questions.", "Key points: scope, price, term."),
     "agent-workflows": ("Step done; next: run the tests.", "Calling a tool.", "Task {n} complete."),
+    "slide-studio": ("Slide 1: Goals. Slide 2: Results. Slide 3: Next steps.", "Here is deck D-{n}."),
 }
 # Rare personal data in support chats, for the privacy findings.
 _PII = ("my card is 4111 1111 1111 1111", "email me at jane.doe@example.com", "my phone is +1 415 555 0100")
