@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tokentrail.events import Quarantined, to_batch, total_tokens
+from tokentrail.sources import generic_fast
 from tokentrail.sources.base import ParseContext, read_head
 from tokentrail.sources.generic import SOURCE, is_jsonl
-from tokentrail.sources.generic_fields import ALIASES, FIELD_DOCS, TEXT_OR_COUNT
+from tokentrail.sources.generic_fast import resolve
+from tokentrail.sources.generic_fields import ALIASES, FIELD_DOCS, TEXT_OR_COUNT, winners
 from tokentrail.sources.generic_record import infer_provider
 
 TS = "2025-06-09T10:00:00Z"
@@ -153,6 +156,71 @@ def test_litellm_spend_log_row(tmp_path: Path) -> None:
     assert "cost_reported_zero" in flags(row)
     assert (row["input_tokens"], row["output_tokens"]) == (10000, 1000)
     assert (row["user_id"], row["team_id"]) == ("user-test-1", "team-test-1")
+
+
+# --- per-shape resolution cache -----------------------------------------------------------------
+
+
+def _random_objects(count: int, seed: int) -> list[dict[str, Any]]:
+    """Objects built from every accepted name, with values of every kind; key sets repeat often, so
+    the cache is hit with values that change which name wins (`input` as a count, then as text)."""
+    rng = random.Random(seed)
+    flat = sorted({n for c in ALIASES for n in (c, *ALIASES[c]) if "." not in n} | {"type", "other"})
+    dotted = [n.split(".") for c in ALIASES for n in ALIASES[c] if "." in n]
+    values: list[Any] = [None, True, 0, 7, 2.5, "12", "text", "", {}, [], {"cached_tokens": 3}]
+    objects: list[dict[str, Any]] = []
+    for _ in range(count):
+        if objects and rng.random() < 0.6:  # same keys as an earlier object, new values
+            keys = list(rng.choice(objects))
+        else:
+            keys = rng.sample(flat, rng.randint(0, 12)) + [p for p, _ in rng.sample(dotted, rng.randint(0, 3))]
+        obj: dict[str, Any] = {}
+        for key in keys:
+            children = [c for p, c in dotted if p == key]
+            if children and rng.random() < 0.7:
+                obj[key] = {c: rng.choice(values) for c in rng.sample(children, rng.randint(0, len(children)))}
+            else:
+                obj[key] = rng.choice(values)
+        objects.append(obj)
+    return objects
+
+
+def test_shape_cache_agrees_with_the_alias_rule() -> None:
+    for obj in _random_objects(3000, seed=7):
+        found, shape = resolve(obj)
+        expected = {
+            canonical: obj[key] if child is None else obj[key][child]
+            for canonical, (_, key, child) in winners(obj).items()
+        }
+        assert {canonical: found[canonical] for canonical in ALIASES if canonical in found} == expected, obj
+        assert shape.names.keys() == expected.keys()
+
+
+def test_same_keys_with_values_that_change_the_field(tmp_path: Path) -> None:
+    records = [
+        {"timestamp": TS, "model": "m", "input": 5, "output": "hi"},
+        {"timestamp": TS, "model": "m", "input": "question", "output": 7},
+        {"timestamp": TS, "model": "gpt-4o", "usage": {"prompt_tokens": 100,
+                                                       "prompt_tokens_details": {"cached_tokens": 40}}},
+        {"timestamp": TS, "model": "gpt-4o", "usage": {"prompt_tokens": 100, "prompt_tokens_details": {}}},
+        {"timestamp": TS, "model": "gpt-4o", "usage": {"prompt_tokens": 100, "prompt_tokens_details": None}},
+    ]  # fmt: skip
+    rows, bad = parse(write_jsonl(tmp_path / "v.jsonl", records))
+    assert bad == []
+    assert (rows[0]["input_tokens"], rows[0]["output_text"], rows[0]["output_tokens"]) == (5, "hi", 0)
+    assert (rows[1]["input_text"], rows[1]["input_tokens"], rows[1]["output_tokens"]) == ("question", 0, 7)
+    assert [(r["input_tokens"], r["cache_read_tokens"]) for r in rows[2:]] == [(60, 40), (100, 0), (100, 0)]
+
+
+def test_unusual_shapes_past_the_cache_bound_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_jsonl(tmp_path / "u.jsonl", _random_objects(400, seed=11))
+    cached = list(SOURCE.parse(path, ParseContext()))
+    monkeypatch.setattr(generic_fast, "_KEY_SETS", {})
+    monkeypatch.setattr(generic_fast, "_TOKEN_PLANS", {})
+    monkeypatch.setattr(generic_fast, "_MAX_KEY_SETS", 0)
+    monkeypatch.setattr(generic_fast, "_MAX_TOKEN_PLANS", 0)
+    assert list(SOURCE.parse(path, ParseContext())) == cached
+    assert generic_fast._KEY_SETS == {} and generic_fast._TOKEN_PLANS == {}
 
 
 # --- inclusive vs exclusive token counts ---------------------------------------------------------

@@ -136,13 +136,14 @@ def detect(head: bytes, path: Path) -> bool:
 
 
 def _parse_jsonl(path: Path, ctx: ParseContext) -> Iterator[dict[str, Any] | Quarantined]:
+    name = str(path)  # once, not per record
     for item in iter_json_records(path):
         if isinstance(item, Quarantined):
             yield item
             continue
         line, record, flags = item
-        result = to_event(record, f"{path}:{line.number}", flags, ctx)
-        yield result if isinstance(result, dict) else Quarantined(str(path), line.number, result, line.raw)
+        result = to_event(record, f"{name}:{line.number}", flags, ctx)
+        yield result if isinstance(result, dict) else Quarantined(name, line.number, result, line.raw)
 
 
 class _RepairingReader:

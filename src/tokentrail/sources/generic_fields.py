@@ -22,7 +22,7 @@ split does not cover is added to the 5m part, never dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tokentrail.sources.base import split_inclusive_input, to_int
@@ -183,10 +183,6 @@ def detection_keys() -> frozenset[str]:
     return frozenset(keys)
 
 
-# canonical name → (rank among its names, name used in the record, value)
-Found = dict[str, tuple[int, str, Any]]
-
-
 def _index() -> tuple[dict[str, list[tuple[str, int]]], dict[str, list[tuple[str, str, int]]]]:
     """Every accepted name → the canonical fields it may mean, with its rank among their names.
 
@@ -205,20 +201,29 @@ def _index() -> tuple[dict[str, list[tuple[str, int]]], dict[str, list[tuple[str
 
 
 _FLAT, _NESTED = _index()
+# Keys whose *value* can change which field they fill: `input`/`output` (count or text) and the
+# parents of dotted names (only an object holding the child counts).
+VALUE_DEPENDENT = TEXT_OR_COUNT | _NESTED.keys()
+
+# canonical name → value, for every known field an object has (an explicit null is kept as None). It
+# may also hold the object's other keys, which are never asked for (see generic_fast.Shape.read).
+Found = dict[str, Any]
+# canonical → (rank among its names, key in the object, child key when the name is dotted)
+Winners = dict[str, tuple[int, str, str | None]]
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def resolve(obj: dict[str, Any]) -> Found:
-    """The known fields of one object, each under its canonical name.
+def winners(obj: dict[str, Any]) -> Winners:
+    """Which of ``obj``'s names fills each canonical field.
 
     When several names of one field are present, the earliest in ``names()`` wins. A name present
-    with a null value is still found, so an explicit null can be flagged. One pass over the
-    object's keys, inlined: this runs for every record, and records are many.
+    with a null value still wins, so an explicit null can be flagged. This is the one rule; the
+    generic source applies it once per record shape (see ``generic_fast``).
     """
-    found: Found = {}
+    found: Winners = {}
     for key, value in obj.items():
         for canonical, rank in _FLAT.get(key, ()):
             # `input`/`output` are counts when numeric and text otherwise, never both.
@@ -226,18 +231,13 @@ def resolve(obj: dict[str, Any]) -> Found:
                 continue
             held = found.get(canonical)
             if held is None or rank < held[0]:
-                found[canonical] = (rank, key, value)
+                found[canonical] = (rank, key, None)
         if key in _NESTED and isinstance(value, dict):
             for canonical, child, rank in _NESTED[key]:
                 held = found.get(canonical)
                 if child in value and (held is None or rank < held[0]):
-                    found[canonical] = (rank, f"{key}.{child}", value[child])
+                    found[canonical] = (rank, key, child)
     return found
-
-
-def value_of(found: Found, canonical: str) -> Any:
-    hit = found.get(canonical)
-    return None if hit is None else hit[2]
 
 
 @dataclass(slots=True)
@@ -249,7 +249,6 @@ class Tokens:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     found: bool = False  # any token field present at all
-    flags: list[str] = field(default_factory=list)
 
     def total(self) -> int:
         return (
@@ -261,56 +260,75 @@ class Tokens:
         )
 
 
-class _Reader:
-    """Reads counts from the usage object first, then the record, remembering which names hit."""
-
-    def __init__(self, raw: list[dict[str, Any]], found: list[Found], flags: list[str]) -> None:
-        self.raw = raw
-        self.found = found
-        self.flags = flags
-        self.keys: dict[str, str] = {}
-
-    def count(self, canonical: str) -> int | None:
-        for found in self.found:
-            hit = found.get(canonical)
-            if hit is None:
-                continue
-            _, key, value = hit
-            self.keys[canonical] = key
-            if value is None:
-                self.flags.append(f"null_{canonical}")
-                return 0
-            return to_int(value, self.flags, canonical)
-        return None
-
-    def inclusive(self) -> bool:
-        if self.keys.get("input_tokens") in INCLUSIVE_INPUT_KEYS:
-            return True
-        return any(marker in obj for obj in self.raw for marker in INCLUSIVE_MARKERS)
+# Counts in reading order. Reasoning is read after the cache writes are reconciled, so data-quality
+# flags always come out in the same order.
+_COUNTS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+)
+_SPLIT = ("cache_write_5m_tokens", "cache_write_1h_tokens")
 
 
-def _usage_containers(record: dict[str, Any], found: Found, flags: list[str]) -> tuple[list[dict[str, Any]], bool]:
-    """The objects to read counts from, and whether the record said its usage is null."""
-    hit = found.get("usage")
-    if hit is None:
-        return [record], False
-    usage = hit[2]
-    if usage is None:
-        return [record], True
-    if not isinstance(usage, dict):
-        flags.append("bad_usage")
-        return [record], True
-    return [usage, record], False
+@dataclass(frozen=True, slots=True)
+class TokenPlan:
+    """Where a record of one shape (and its usage object, if any) keeps its counts: worked out once.
+
+    Counts are read from the usage object first, then the record; the names that hit decide the
+    inclusive/exclusive convention (see the module docstring).
+    """
+
+    counts: tuple[tuple[str, int], ...]  # (canonical, index of the object holding it) per count present
+    reasoning: tuple[tuple[str, int], ...]  # the same for reasoning_tokens: empty or one entry
+    split_writes: bool  # cache writes are split by TTL
+    inclusive: bool  # the input count includes cache tokens
+    add_reasoning: bool  # the output count leaves reasoning out
+    found: bool  # any token field present at all (even null)
 
 
-def _cache_writes(reader: _Reader, flags: list[str]) -> tuple[int, int]:
-    """(5m, 1h) cache writes: an unsplit total is 5m; what a split leaves uncovered is 5m too."""
-    total = reader.count("cache_write_tokens")
-    w5 = reader.count("cache_write_5m_tokens")
-    w1 = reader.count("cache_write_1h_tokens")
-    if w5 is None and w1 is None:
-        return total or 0, 0
-    w5, w1 = w5 or 0, w1 or 0
+def plan_tokens(containers: tuple[tuple[dict[str, str], bool], ...]) -> TokenPlan:
+    """The plan for objects read in this order, each given as (canonical → name used, has an
+    inclusive marker such as ``prompt_tokens_details``)."""
+    used: dict[str, str] = {}  # canonical → the name that supplied it
+    sources: list[tuple[str, int]] = []
+    for canonical in (*_COUNTS, "reasoning_tokens"):
+        for index, (names_used, _) in enumerate(containers):
+            if canonical in names_used:
+                used[canonical] = names_used[canonical]
+                sources.append((canonical, index))
+                break
+    return TokenPlan(
+        counts=tuple(s for s in sources if s[0] != "reasoning_tokens"),
+        reasoning=tuple(s for s in sources if s[0] == "reasoning_tokens"),
+        split_writes=any(c in used for c in _SPLIT),
+        inclusive=used.get("input_tokens") in INCLUSIVE_INPUT_KEYS or any(marker for _, marker in containers),
+        add_reasoning=used.get("output_tokens") in OUTPUT_WITHOUT_REASONING,
+        found=bool(used),
+    )
+
+
+def _read_counts(
+    sources: tuple[tuple[str, int], ...], containers: tuple[Found, ...], flags: list[str]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for canonical, index in sources:
+        value = containers[index][canonical]
+        if value is None:
+            flags.append(f"null_{canonical}")
+            counts[canonical] = 0
+        else:
+            counts[canonical] = to_int(value, flags, canonical)
+    return counts
+
+
+def _cache_writes(counts: dict[str, int], flags: list[str]) -> tuple[int, int]:
+    """(5m, 1h) cache writes of a split record: what the split leaves uncovered is 5m too."""
+    total = counts.get("cache_write_tokens")
+    w5 = counts.get("cache_write_5m_tokens", 0)
+    w1 = counts.get("cache_write_1h_tokens", 0)
     if total is not None and total > w5 + w1:
         w5 += total - w5 - w1
     elif total is not None and total < w5 + w1:
@@ -318,25 +336,22 @@ def _cache_writes(reader: _Reader, flags: list[str]) -> tuple[int, int]:
     return w5, w1
 
 
-def read_tokens(record: dict[str, Any], found: Found) -> tuple[Tokens, bool]:
-    """Token buckets of one record (``found`` is its :func:`resolve`), and whether usage was null."""
-    tokens = Tokens()
-    containers, usage_null = _usage_containers(record, found, tokens.flags)
-    # The record itself is always the last container and is already resolved.
-    reader = _Reader(containers, [resolve(obj) for obj in containers[:-1]] + [found], tokens.flags)
-    raw_input = reader.count("input_tokens")
-    output = reader.count("output_tokens")
-    read = reader.count("cache_read_tokens") or 0
-    w5, w1 = _cache_writes(reader, tokens.flags)
-    reasoning = reader.count("reasoning_tokens") or 0
-    if raw_input is not None and reader.inclusive():
-        raw_input = split_inclusive_input(raw_input, read, w5 + w1, tokens.flags)
-    if reader.keys.get("output_tokens") in OUTPUT_WITHOUT_REASONING:
+def read_tokens(plan: TokenPlan, containers: tuple[Found, ...], flags: list[str]) -> Tokens:
+    """Token buckets of one record; ``containers`` are the objects ``plan`` was made for, resolved.
+
+    Data-quality flags (``null_*``, ``negative_*``, ...) are appended to ``flags``.
+    """
+    counts = _read_counts(plan.counts, containers, flags)
+    raw_input = counts.get("input_tokens")
+    output = counts.get("output_tokens")
+    read = counts.get("cache_read_tokens", 0)
+    if plan.split_writes:
+        w5, w1 = _cache_writes(counts, flags)
+    else:  # an unsplit total counts as 5-minute writes
+        w5, w1 = counts.get("cache_write_tokens", 0), 0
+    reasoning = _read_counts(plan.reasoning, containers, flags)["reasoning_tokens"] if plan.reasoning else 0
+    if raw_input is not None and plan.inclusive:
+        raw_input = split_inclusive_input(raw_input, read, w5 + w1, flags)
+    if plan.add_reasoning:
         output = (output or 0) + reasoning
-    tokens.input_tokens = raw_input or 0
-    tokens.output_tokens = output or 0
-    tokens.cache_read_tokens = read
-    tokens.cache_write_5m_tokens, tokens.cache_write_1h_tokens = w5, w1
-    tokens.reasoning_tokens = reasoning
-    tokens.found = bool(reader.keys)
-    return tokens, usage_null
+    return Tokens(raw_input or 0, read, w5, w1, output or 0, reasoning, plan.found)
