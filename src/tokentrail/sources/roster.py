@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from tokentrail.sources.base import SourceError
+from tokentrail.sources.csv_input import read_csv_file
 
 REQUIRED = ("user_id", "team", "seat_type", "monthly_price")
 OPTIONAL = ("start_date",)
@@ -36,17 +37,7 @@ class Seat:
 
 def load_roster(path: str | Path) -> list[Seat]:
     """Read and check a roster CSV; raises :class:`RosterError` on the first bad line."""
-    path = Path(path)
-    try:
-        # utf-8-sig: spreadsheets often save a byte-order mark in front of the header.
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return _parse(path.name, fh)
-    except FileNotFoundError:
-        raise RosterError(f"roster {path} not found") from None
-    except UnicodeDecodeError:
-        raise RosterError(f"roster {path.name}: not UTF-8 text; save it as UTF-8 CSV") from None
-    except IsADirectoryError:
-        raise RosterError(f"roster {path} is a folder; give the CSV file") from None
+    return read_csv_file(path, "roster", RosterError, _parse)
 
 
 def _parse(name: str, fh: object) -> list[Seat]:

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from tokentrail.sources.base import SourceError
+from tokentrail.sources.csv_input import read_csv_file
 
 REQUIRED = ("date", "metric", "value")
 UNITS = ("user_id", "team_id")  # at least one of these columns
@@ -41,17 +42,7 @@ def load_signals(path: str | Path) -> list[Signal]:
     a ``team_id`` is a team signal. Several rows for the same unit, day and metric are all kept
     (the report sums them per week).
     """
-    path = Path(path)
-    try:
-        # utf-8-sig: spreadsheets often save a byte-order mark in front of the header.
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return _parse(path.name, fh)
-    except FileNotFoundError:
-        raise SignalsError(f"signals file {path} not found") from None
-    except UnicodeDecodeError:
-        raise SignalsError(f"signals file {path.name}: not UTF-8 text; save it as UTF-8 CSV") from None
-    except IsADirectoryError:
-        raise SignalsError(f"signals file {path} is a folder; give the CSV file") from None
+    return read_csv_file(path, "signals file", SignalsError, _parse)
 
 
 def _parse(name: str, fh: object) -> list[Signal]:
