@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from tokentrail.analyses import adoption_depth, adoption_segments, adoption_users
@@ -94,7 +95,9 @@ def adoption_report(
     """
     scope = Scope.make(tz=tz, since=since, until=until, period=period, segment=by)
     history = localised(events, scope)
-    days = adoption_users.active_days(history)
+    # Every user section reads the active user-days: compute them once (one row per user and day,
+    # small next to the events) rather than re-scanning all events for each section.
+    days = ibis.memtable(adoption_users.active_days(history).to_pyarrow())
     report = AdoptionReport(scope.tz, scope.period, scope.segment, None, None)
     span = day_range(days, scope)
     if span is None:
