@@ -182,3 +182,11 @@ def test_missing_parents_cycles_and_ids(tmp_path: Path, store) -> None:
     assert trace_tree(store.events(), "trace").id == "trace-1"  # a unique prefix
     with pytest.raises(ReportError, match="no trace 'nope'"):
         trace_tree(store.events(), "nope")
+
+
+def test_ambiguous_or_empty_ids_say_so(samples: Path, store) -> None:
+    ingest(store, [samples / "claude-code" / "projects"])
+    with pytest.raises(ReportError, match="matches several sessions"):
+        session_tree(store.events(), "fe")  # fe5e1c67… and fed8ce56… both start with fe
+    with pytest.raises(ReportError, match="give a session id"):
+        session_tree(store.events(), " ")

@@ -150,13 +150,17 @@ def _tree(events: ir.Table, scope: str, wanted: str, key: ir.StringValue) -> Tre
 
 
 def _resolve_id(t: ir.Table, scope: str, wanted: str) -> str:
+    if not wanted.strip():
+        raise ReportError(f"give a {scope} id (list them with 'tokentrail sessions')")
     if t.filter(t.key == wanted).count().to_pyarrow().as_py():
         return wanted
-    found = t.filter(t.key.startswith(wanted)).select("key").distinct().limit(2).to_pyarrow().column(0).to_pylist()
+    found = t.filter(t.key.startswith(wanted)).select("key").distinct().limit(3).to_pyarrow().column(0).to_pylist()
     if len(found) == 1:
         return str(found[0])
-    hint = "several match; give more of the id" if found else "list them with 'tokentrail sessions'"
-    raise ReportError(f"no {scope} {wanted!r} in the store ({hint})")
+    if found:
+        shown = ", ".join(sorted(str(f)[:12] + "…" for f in found[:2]))
+        raise ReportError(f"{wanted!r} matches several {scope}s ({shown}); give more of the id")
+    raise ReportError(f"no {scope} {wanted!r} in the store (list them with 'tokentrail sessions')")
 
 
 def _node(r: dict[str, Any]) -> Node:

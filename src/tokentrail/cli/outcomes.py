@@ -67,7 +67,7 @@ def _metric_rows(result: OutcomesReport) -> list[dict[str, Any]]:
 )
 @click.option(
     "--threshold",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=7),  # active days in a week: 7 is the most there can be
     default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Adoption week = the first ISO week with at least this many active days.",

@@ -71,7 +71,8 @@ def tree(result: Tree, *, depth: int | None = None) -> RichTree:
         parent, node, level = stack.pop()
         branch = parent.add(_label(node))
         if node.children and depth is not None and level >= depth:
-            branch.add(f"[dim]… {_count(node) - 1} more steps[/]")
+            hidden = _count(node) - 1
+            branch.add(f"[dim]… {hidden} more step{'' if hidden == 1 else 's'}[/]")
             continue
         stack.extend((branch, c, level + 1) for c in reversed(node.children))
     return out

@@ -25,6 +25,10 @@ class SignalsError(SourceError):
     """A signals file that cannot be read: one line naming the file and line."""
 
 
+# Far above any real weekly metric, and small enough that a year of sums cannot overflow a float.
+MAX_VALUE = 1e12
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     level: str  # "user" or "team"
@@ -98,6 +102,6 @@ def _value(name: str, line: int, text: str) -> float:
         number = float(text.replace(",", ""))  # "1,234" as spreadsheets format it
     except ValueError:
         raise SignalsError(f"{name} line {line}: value {text!r} is not a number") from None
-    if not math.isfinite(number):
-        raise SignalsError(f"{name} line {line}: value {text!r} must be a finite number")
+    if not math.isfinite(number) or abs(number) > MAX_VALUE:
+        raise SignalsError(f"{name} line {line}: value {text!r} must be a finite number of at most {MAX_VALUE:.0e}")
     return number
