@@ -9,7 +9,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from tokentrail.analyses.timeframe import calendar_key, check_zone, local_time, parse_day, window
+from tokentrail.analyses.timeframe import billed_tokens, calendar_key, check_zone, local_time, parse_day, window
 
 KEYS: dict[str, str | None] = {
     "day": None,
@@ -77,13 +77,7 @@ def cost_report(
     if len(set(by)) != len(by):
         raise ReportError("each --by key may be given once")
     zone = check_zone(tz)
-    billed = (
-        events.input_tokens
-        + events.cache_read_tokens
-        + events.cache_write_5m_tokens
-        + events.cache_write_1h_tokens
-        + events.output_tokens
-    )
+    billed = billed_tokens(events)
     # Request-level spend only: LLM and embedding calls, and any other event that carries tokens.
     t = events.filter((events.kind != "usage_bucket") & (events.kind.isin(["llm", "embedding"]) | (billed > 0)))
     local = local_time(t.started_at, zone)
@@ -128,8 +122,7 @@ def _clean(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 
 def _warnings(t: ir.Table) -> list[str]:
     out: list[str] = []
-    billed = t.input_tokens + t.cache_read_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.output_tokens
-    u = t.mutate(billed=billed).filter(lambda x: ~x.priced & (x.billed > 0))
+    u = t.mutate(billed=billed_tokens(t)).filter(lambda x: ~x.priced & (x.billed > 0))
     unpriced = (
         u.group_by(model=u.model.fill_null("(no model)"))
         .aggregate(calls=u.count(), tokens=u.billed.sum())

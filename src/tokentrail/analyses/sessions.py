@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tokentrail.analyses.cost import ReportError
-from tokentrail.analyses.timeframe import check_zone, local_time, parse_day, window
+from tokentrail.analyses.timeframe import billed_tokens, check_zone, local_time, parse_day, window
 
 SORTS = ("start", "cost", "tokens", "calls", "duration")
 COLUMNS = (
@@ -49,10 +49,6 @@ def session_key(events: ir.Table) -> ir.StringValue:
     it can still be listed and opened with ``tokentrail session``.
     """
     return ibis.coalesce(events.session_id, events.trace_id)
-
-
-def billed_tokens(t: ir.Table) -> ir.IntegerValue:
-    return t.input_tokens + t.cache_read_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.output_tokens
 
 
 def list_sessions(

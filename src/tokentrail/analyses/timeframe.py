@@ -62,6 +62,11 @@ def window(table: ir.Table, local: ir.TimestampValue, since: date | None, until:
     return table
 
 
+def billed_tokens(t: ir.Table) -> ir.IntegerValue:
+    """All billed tokens of each event (reasoning is inside output, so it is not added)."""
+    return t.input_tokens + t.cache_read_tokens + t.cache_write_5m_tokens + t.cache_write_1h_tokens + t.output_tokens
+
+
 def calendar_key(local: ir.TimestampValue, key: str) -> ir.StringValue:
     if key == "day":
         return local.date().cast("string")

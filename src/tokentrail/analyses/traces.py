@@ -9,7 +9,8 @@ from typing import Any
 import ibis.expr.types as ir
 
 from tokentrail.analyses.cost import ReportError
-from tokentrail.analyses.sessions import billed_tokens, session_key
+from tokentrail.analyses.sessions import session_key
+from tokentrail.analyses.timeframe import billed_tokens
 
 _COLUMNS = (
     "event_id",

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tokentrail.events import total_tokens
 from tokentrail.pricing.names import ResolvedName, resolve_name
 from tokentrail.pricing.overrides import OverrideError, Overrides, load_overrides
 from tokentrail.pricing.rates import Rates
@@ -57,13 +58,7 @@ class Pricer:
     def price_row(self, row: dict[str, Any]) -> None:
         """Price one event row in place."""
         model = row.get("model")
-        billed = (
-            row["input_tokens"]
-            + row["cache_read_tokens"]
-            + row["cache_write_5m_tokens"]
-            + row["cache_write_1h_tokens"]
-            + row["output_tokens"]
-        )
+        billed = total_tokens(row)
         if not model or model == "<synthetic>":
             # Nothing to price: a tool call or a local event costs no tokens of its own.
             row["model_id"], row["cost_usd"], row["priced"] = (
